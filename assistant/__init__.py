@@ -1,0 +1,3 @@
+"""Kompetensassistenten: a cited knowledge assistant for competence supply in Västerbotten."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,179 @@
+"""The `kompetens` command line: a thin shell over the service layer."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from assistant.errors import KompetensError
+from assistant.records import FileOutcome
+
+app = typer.Typer(
+    help="Kompetensassistenten: sök, fråga och skriv utkast ur underlaget för kompetensförsörjning.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console()
+err = Console(stderr=True)
+
+ScopeOpt = Annotated[
+    list[str] | None,
+    typer.Option("--scope", "-s", help="Behörighet (upprepa): publik, projekt, kommun:<namn>. Standard: alla."),
+]
+
+
+def _service() -> Any:
+    from assistant.service import Service
+
+    return Service()
+
+
+def _fail(exc: KompetensError) -> None:
+    err.print(f"[bold red]Fel:[/] {exc}")
+    raise typer.Exit(code=2)
+
+
+def _caller_scopes(service: Any, scopes: list[str] | None) -> tuple[str, ...]:
+    from assistant.scopes import normalize_all
+
+    return normalize_all(scopes) if scopes else service.known_scopes()
+
+
+class _RichProgress:
+    """Draws ingest progress: one bar over the chunks to embed, a line per finished file."""
+
+    def __init__(self) -> None:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+        self._bar = Progress(
+            "[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
+            TimeRemainingColumn(), console=err, transient=True,
+        )
+        self._task: Any = None
+
+    def __enter__(self) -> _RichProgress:
+        self._bar.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._bar.stop()
+
+    def planned(self, files: int, chunks: int) -> None:
+        self._task = self._bar.add_task(f"Indexerar {files} dokument (textavsnitt)", total=chunks)
+
+    def embedded(self, chunks: int) -> None:
+        if self._task is not None:
+            self._bar.advance(self._task, chunks)
+
+    def finished(self, outcome: FileOutcome) -> None:
+        if outcome.status == "misslyckad":
+            self._bar.console.print(f"[red]✗[/] {outcome.path}: {outcome.message}")
+        elif outcome.status in ("ny", "ändrad"):
+            self._bar.console.print(f"[green]✓[/] {outcome.path} ({outcome.status}, {outcome.chunks} avsnitt)")
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path] | None, typer.Argument(help="Filer eller mappar (standard: corpus/).")] = None,
+    scope: Annotated[str | None, typer.Option(help="Behörighet för filer utan post i manifestet.")] = None,
+    prune: Annotated[bool, typer.Option("--prune", help="Ta bort dokument vars filer inte längre finns.")] = False,
+) -> None:
+    """Indexera dokument (PDF, DOCX, Markdown, TXT, CSV, XLSX)."""
+    service = _service()
+    try:
+        with _RichProgress() as progress:
+            report = service.ingest(paths or [Path("corpus")], scope=scope, prune=prune, progress=progress)
+    except KompetensError as exc:
+        _fail(exc)
+    summary = Table(title="Sammanfattning av indexeringen")
+    summary.add_column("Dokument")
+    summary.add_column("Antal", justify="right")
+    for label, status in (("Nya", "ny"), ("Ändrade", "ändrad"), ("Oförändrade", "oförändrad"),
+                          ("Misslyckade", "misslyckad"), ("Borttagna", "borttagen"), ("Överhoppade", "överhoppad")):
+        summary.add_row(label, str(report.count(status)))
+    summary.add_row("Textavsnitt skrivna", str(report.chunks))
+    summary.add_row("Sekunder", f"{report.seconds:.1f}")
+    console.print(summary)
+    for outcome in report.outcomes:
+        if outcome.status == "misslyckad":
+            err.print(f"[red]Misslyckad:[/] {outcome.message}")
+    if report.failed:
+        raise typer.Exit(code=1)
+
+
+@app.command()
+def search(
+    query: Annotated[str, typer.Argument(help="Sökfråga på svenska (eller engelska).")],
+    k: Annotated[int, typer.Option("-k", help="Antal träffar.", min=1, max=100)] = 10,
+    scope: ScopeOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Skriv ut träffarna som JSON.")] = False,
+) -> None:
+    """Sök i underlaget och visa rankade textavsnitt med källa."""
+    service = _service()
+    try:
+        passages = service.search(query, _caller_scopes(service, scope), k)
+    except KompetensError as exc:
+        _fail(exc)
+    if as_json:
+        sys.stdout.write(json.dumps([p.to_dict() for p in passages], ensure_ascii=False, indent=2) + "\n")
+        return
+    if not passages:
+        console.print("Inga träffar i underlaget för den frågan.")
+        return
+    for rank, p in enumerate(passages, start=1):
+        where = ", ".join(x for x in (f"s. {p.page}" if p.page else None, p.section,
+                                      f"rad {p.rows[0]}–{p.rows[1]}" if p.rows else None) if x)
+        console.print(f"[bold]{rank}. {p.title}[/] [dim]({p.path}{'; ' + where if where else ''}; {p.scope})[/]")
+        console.print(f"   {_snippet(p.text)}\n", highlight=False)
+
+
+@app.command()
+def sources(
+    scope: ScopeOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Skriv ut dokumentlistan som JSON.")] = False,
+) -> None:
+    """Lista indexerade dokument och deras metadata."""
+    service = _service()
+    try:
+        docs = service.sources(_caller_scopes(service, scope))
+    except KompetensError as exc:
+        _fail(exc)
+    if as_json:
+        sys.stdout.write(json.dumps([d.to_dict() for d in docs], ensure_ascii=False, indent=2) + "\n")
+        return
+    table = Table(title=f"Indexerade dokument ({len(docs)})")
+    for column in ("Titel", "Typ", "Kommun", "År", "Behörighet", "Avsnitt", "Fil"):
+        table.add_column(column)
+    for d in docs:
+        table.add_row(d.title, d.type, d.kommun or "–", str(d.year or "–"), d.scope, str(d.chunks), d.path)
+    console.print(table)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Adress att lyssna på.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port.")] = 8000,
+) -> None:
+    """Starta webbsidan och API:t."""
+    import uvicorn
+
+    from assistant.api import create_app
+
+    console.print(f"Kompetensassistenten svarar på http://{host}:{port}/ (avsluta med Ctrl+C)")
+    uvicorn.run(create_app(), host=host, port=port, log_level="info")
+
+
+def _snippet(text: str, limit: int = 300) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,195 @@
+"""Typed records that cross module borders (loaders → chunker → index → retrieval → interfaces)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+DOCUMENT_TYPES = (
+    "strategi",
+    "agenda",
+    "handlingsplan",
+    "enkat",
+    "bristlista",
+    "lardom",
+    "protokoll",
+    "beslut",
+    "ovrigt",
+)
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A structural unit of a loaded file: a paragraph block under a heading, a page, or table rows.
+
+    `rows` is the 1-based range of source rows (spreadsheet row numbers, header = row 1) that
+    a table segment covers; `text` of a table segment repeats the header on every row.
+    """
+
+    text: str
+    page: int | None = None
+    section: str | None = None
+    rows: tuple[int, int] | None = None
+    sheet: str | None = None
+
+
+@dataclass(frozen=True)
+class Table:
+    """A table as the source holds it: one header row and data rows of cell values."""
+
+    name: str
+    columns: tuple[str, ...]
+    rows: tuple[tuple[Any, ...], ...]
+    header_row: int = 1
+
+
+@dataclass(frozen=True)
+class LoadedDocument:
+    """What a loader returns: the file's text in structural segments, plus any tables."""
+
+    path: Path
+    format: str
+    segments: tuple[Segment, ...]
+    tables: tuple[Table, ...] = ()
+    title: str | None = None
+    pages: int | None = None
+
+
+@dataclass(frozen=True)
+class DocumentMeta:
+    """Catalogue metadata for one file, from the corpus manifest or defaults."""
+
+    title: str
+    type: str
+    scope: str
+    kommun: str | None = None
+    year: int | None = None
+    valid_from: str | None = None
+    valid_to: str | None = None
+    replaces: str | None = None
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """One indexed unit of text with its full provenance."""
+
+    id: str
+    doc_id: str
+    ordinal: int
+    text: str
+    title: str
+    path: str
+    type: str
+    scope: str
+    content_hash: str
+    kommun: str | None = None
+    year: int | None = None
+    page: int | None = None
+    page_end: int | None = None
+    section: str | None = None
+    rows: tuple[int, int] | None = None
+    sheet: str | None = None
+
+    def metadata(self) -> dict[str, Any]:
+        """Flat metadata for the vector store (no None values: Chroma rejects them)."""
+        raw = {
+            "doc_id": self.doc_id,
+            "ordinal": self.ordinal,
+            "title": self.title,
+            "path": self.path,
+            "type": self.type,
+            "scope": self.scope,
+            "content_hash": self.content_hash,
+            "kommun": self.kommun,
+            "year": self.year,
+            "page": self.page,
+            "page_end": self.page_end,
+            "section": self.section,
+            "row_start": self.rows[0] if self.rows else None,
+            "row_end": self.rows[1] if self.rows else None,
+            "sheet": self.sheet,
+        }
+        return {k: v for k, v in raw.items() if v is not None}
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A retrieved chunk with its score: what search returns and answers cite."""
+
+    source_id: str
+    doc_id: str
+    title: str
+    path: str
+    text: str
+    scope: str
+    score: float
+    type: str | None = None
+    kommun: str | None = None
+    year: int | None = None
+    page: int | None = None
+    section: str | None = None
+    rows: tuple[int, int] | None = None
+    sheet: str | None = None
+    dense_score: float | None = None
+    lexical_score: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON shape of `kompetens search --json`."""
+        data = asdict(self)
+        data["rows"] = list(self.rows) if self.rows else None
+        return data
+
+
+@dataclass(frozen=True)
+class DocumentInfo:
+    """An indexed document as `kompetens sources` lists it."""
+
+    doc_id: str
+    title: str
+    path: str
+    type: str
+    scope: str
+    chunks: int
+    content_hash: str
+    kommun: str | None = None
+    year: int | None = None
+    valid_from: str | None = None
+    valid_to: str | None = None
+    replaces: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON shape of `kompetens sources --json`."""
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class FileOutcome:
+    """What happened to one file in an ingest run."""
+
+    path: str
+    status: str  # "ny" | "ändrad" | "oförändrad" | "misslyckad" | "borttagen"
+    chunks: int = 0
+    message: str | None = None
+
+
+@dataclass
+class IngestReport:
+    """Summary of one ingest run, shown as a table by the CLI."""
+
+    outcomes: list[FileOutcome] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def count(self, status: str) -> int:
+        """Number of files that ended with `status`."""
+        return sum(1 for o in self.outcomes if o.status == status)
+
+    @property
+    def chunks(self) -> int:
+        """Chunks written in this run (new and changed documents)."""
+        return sum(o.chunks for o in self.outcomes if o.status in ("ny", "ändrad"))
+
+    @property
+    def failed(self) -> bool:
+        """True when any file could not be indexed."""
+        return self.count("misslyckad") > 0

@@ -1,0 +1,45 @@
+"""Hybrid retrieval: dense (Chroma) and lexical (BM25) searches fused by reciprocal rank.
+
+The caller's scopes go into both searches, so a result outside them is never even a candidate.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+
+from assistant.embeddings import Embedder
+from assistant.index import Index
+from assistant.records import Passage
+
+
+def fuse(rankings: Sequence[Sequence[str]], rrf_k: int) -> dict[str, float]:
+    """Reciprocal rank fusion: id → Σ 1/(rrf_k + rank), rank starting at 1."""
+    scores: dict[str, float] = {}
+    for ranking in rankings:
+        for rank, cid in enumerate(ranking, start=1):
+            scores[cid] = scores.get(cid, 0.0) + 1.0 / (rrf_k + rank)
+    return scores
+
+
+def search(
+    index: Index, embedder: Embedder, query: str, scopes: Sequence[str], k: int,
+    candidates: int = 40, rrf_k: int = 60,
+) -> list[Passage]:
+    """The `k` best passages for `query` within `scopes`, best first, with fused and raw scores."""
+    scopes = list(scopes)
+    if not query.strip() or not scopes:
+        return []
+    vector = embedder.embed_batch([query], "query")[0]
+    dense = index.dense.query(vector, scopes, candidates)
+    lexical = index.lexical.search(query, scopes, candidates)
+    fused = fuse([[cid for cid, _ in dense], [cid for cid, _ in lexical]], rrf_k)
+    # Only chunks the catalogue holds (and within scope) are real: this drops stale vectors.
+    found = index.lexical.passages(list(fused), scopes)
+    dense_scores, lexical_scores = dict(dense), dict(lexical)
+    ranked = sorted(found, key=lambda cid: (-fused[cid], cid))[:k]
+    return [
+        replace(found[cid], score=round(fused[cid], 6), dense_score=dense_scores.get(cid),
+                lexical_score=lexical_scores.get(cid))
+        for cid in ranked
+    ]

@@ -1,0 +1,63 @@
+"""Access scopes: `publik`, `projekt`, `kommun:<slug>`. Every chunk has one; a caller has a set."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+
+from assistant.errors import InvalidScope
+
+PUBLIC = "publik"
+PROJECT = "projekt"
+KOMMUN_PREFIX = "kommun:"
+
+PARTNER_KOMMUNER = ("Dorotea", "Skellefteå", "Umeå", "Vilhelmina", "Åsele")
+
+_SLUG_RE = re.compile(r"^[a-z][a-z0-9-]*$")
+
+
+def slugify(name: str) -> str:
+    """Lowercase ASCII slug of a municipality name: 'Åsele' → 'asele', 'Skellefteå' → 'skelleftea'."""
+    folded = unicodedata.normalize("NFKD", name.strip().lower())
+    ascii_only = "".join(c for c in folded if not unicodedata.combining(c))
+    return re.sub(r"[^a-z0-9]+", "-", ascii_only).strip("-")
+
+
+def kommun_scope(name: str) -> str:
+    """The scope of one municipality's internal material."""
+    return KOMMUN_PREFIX + slugify(name)
+
+
+def normalize(scope: str) -> str:
+    """Validate and canonicalise one scope string.
+
+    >>> normalize("Kommun:Åsele")
+    'kommun:asele'
+    """
+    raw = scope.strip()
+    lowered = raw.lower()
+    if lowered in (PUBLIC, PROJECT):
+        return lowered
+    if lowered.startswith(KOMMUN_PREFIX):
+        slug = slugify(raw[len(KOMMUN_PREFIX):])
+        if _SLUG_RE.match(slug):
+            return KOMMUN_PREFIX + slug
+    raise InvalidScope(
+        f"Okänd behörighet '{scope}'. Använd 'publik', 'projekt' eller 'kommun:<namn>' (t.ex. kommun:asele)."
+    )
+
+
+def normalize_all(scopes: Iterable[str]) -> tuple[str, ...]:
+    """Canonicalise a caller's scopes, sorted and without duplicates."""
+    return tuple(sorted({normalize(s) for s in scopes}))
+
+
+def all_scopes() -> tuple[str, ...]:
+    """Every scope of the partner project: what the CLI acts with by default."""
+    return normalize_all([PUBLIC, PROJECT, *(kommun_scope(k) for k in PARTNER_KOMMUNER)])
+
+
+def allows(caller_scopes: Iterable[str], scope: str) -> bool:
+    """True when a chunk of `scope` may be shown to a caller holding `caller_scopes`."""
+    return scope in set(caller_scopes)

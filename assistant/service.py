@@ -1,0 +1,81 @@
+"""The service layer: the one place every interface (CLI, API, Slack, evals) calls.
+
+Heavy parts (embedder, Chroma) are created on first use and then reused.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+
+from assistant import retrieval
+from assistant import scopes as scope_rules
+from assistant.config import Settings, get_settings
+from assistant.embeddings import Embedder, create_embedder
+from assistant.errors import ScopeDenied
+from assistant.index import Index, open_index
+from assistant.records import DocumentInfo, IngestReport, Passage
+
+
+class Service:
+    """Kompetensassistenten's operations for one configuration."""
+
+    def __init__(self, settings: Settings | None = None, embedder: Embedder | None = None) -> None:
+        self.settings = settings or get_settings()
+        self._embedder = embedder
+        self._index: Index | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def embedder(self) -> Embedder:
+        """The configured embedder (created on first use)."""
+        if self._embedder is None:
+            self._embedder = create_embedder(self.settings.embed)
+        return self._embedder
+
+    @property
+    def index(self) -> Index:
+        """The opened index (created on first use)."""
+        with self._lock:
+            if self._index is None:
+                self._index = open_index(self.settings, self.embedder)
+            return self._index
+
+    def ingest(self, paths: Sequence[Path], scope: str | None = None, prune: bool = False,
+               progress: object | None = None) -> IngestReport:
+        """Index files and folders; files without a manifest entry get `scope` (default: projekt)."""
+        from ingest.pipeline import IngestOptions, ingest
+
+        options = IngestOptions(
+            default_scope=scope_rules.normalize(scope or self.settings.ingest.default_scope),
+            max_bytes=int(self.settings.ingest.max_file_mb * 1024 * 1024),
+            chunk_chars=self.settings.ingest.chunk_chars,
+            batch_size=self.settings.embed.batch_size,
+            prune=prune,
+        )
+        return ingest(paths, self.index, self.embedder, options, progress)  # type: ignore[arg-type]
+
+    def search(self, query: str, caller_scopes: Sequence[str], k: int | None = None) -> list[Passage]:
+        """Ranked passages for `query` that the caller's scopes allow."""
+        r = self.settings.retrieval
+        return retrieval.search(
+            self.index, self.embedder, query, scope_rules.normalize_all(caller_scopes), k or r.k,
+            candidates=max(r.candidates, k or r.k), rrf_k=r.rrf_k,
+        )
+
+    def sources(self, caller_scopes: Sequence[str]) -> list[DocumentInfo]:
+        """Indexed documents the caller may see."""
+        return self.index.lexical.documents(scope_rules.normalize_all(caller_scopes))
+
+    def known_scopes(self) -> tuple[str, ...]:
+        """Every scope present in the index plus the partner scopes: the CLI's default caller."""
+        return scope_rules.normalize_all([*scope_rules.all_scopes(), *self.index.lexical.scopes()])
+
+    def check_scopes(self, requested: Sequence[str], granted: Sequence[str]) -> tuple[str, ...]:
+        """The requested scopes if all are granted; ScopeDenied otherwise."""
+        wanted = scope_rules.normalize_all(requested)
+        missing = sorted(set(wanted) - set(scope_rules.normalize_all(granted)))
+        if missing:
+            raise ScopeDenied(f"Du saknar behörighet för: {', '.join(missing)}.")
+        return wanted

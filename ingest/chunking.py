@@ -1,0 +1,73 @@
+"""Chunking that follows the document's structure: never across a heading, page or table group."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+
+from assistant.records import Chunk, DocumentMeta, Segment
+
+_SENTENCE_END = re.compile(r"(?<=[.!?:])\s+(?=[A-ZÅÄÖ0-9\"'(–-])")
+
+# Bump when chunking changes, so unchanged files are re-chunked on the next ingest.
+CHUNKER_VERSION = "1"
+
+
+def chunk(
+    segments: Sequence[Segment], meta: DocumentMeta, *, doc_id: str, path: str, content_hash: str,
+    fingerprint: str, max_chars: int,
+) -> list[Chunk]:
+    """Cut a document's segments into chunks of at most ~`max_chars`, each with its provenance."""
+    chunks: list[Chunk] = []
+    for segment in segments:
+        pieces = [segment.text.strip()] if segment.rows else list(_pack(segment.text, max_chars))
+        for text in pieces:
+            if not text:
+                continue
+            ordinal = len(chunks)
+            chunks.append(Chunk(
+                id=f"{doc_id}:{fingerprint[:10]}:{ordinal:04d}", doc_id=doc_id, ordinal=ordinal, text=text,
+                title=meta.title, path=path, type=meta.type, scope=meta.scope, content_hash=content_hash,
+                kommun=meta.kommun, year=meta.year, page=segment.page, section=segment.section,
+                rows=segment.rows, sheet=segment.sheet,
+            ))
+    return chunks
+
+
+def index_text(c: Chunk) -> str:
+    """What is embedded and term-indexed for a chunk: title and section give the text its context."""
+    heading = " – ".join(part for part in (c.title, c.sheet, c.section) if part)
+    return f"{heading}\n{c.text}"
+
+
+def _pack(text: str, max_chars: int) -> Iterator[str]:
+    """Greedily pack paragraphs (then sentences, then words) into pieces of at most `max_chars`."""
+    buffer = ""
+    for unit in _units(text, max_chars):
+        if buffer and len(buffer) + 1 + len(unit) > max_chars:
+            yield buffer
+            buffer = unit
+        else:
+            buffer = f"{buffer}\n{unit}" if buffer else unit
+    if buffer:
+        yield buffer
+
+
+def _units(text: str, max_chars: int) -> Iterator[str]:
+    for paragraph in re.split(r"\n\s*\n", text):
+        paragraph = paragraph.strip()
+        if len(paragraph) <= max_chars:
+            yield paragraph
+            continue
+        for sentence in _SENTENCE_END.split(paragraph):
+            yield from _hard_split(sentence.strip(), max_chars)
+
+
+def _hard_split(sentence: str, max_chars: int) -> Iterator[str]:
+    while len(sentence) > max_chars:
+        cut = sentence.rfind(" ", 0, max_chars)
+        cut = cut if cut > max_chars // 2 else max_chars
+        yield sentence[:cut].strip()
+        sentence = sentence[cut:].strip()
+    if sentence:
+        yield sentence

@@ -1,0 +1,44 @@
+"""Shared fixtures: settings in a temporary data dir, a fast service on the hash embedder."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from assistant.config import Settings
+from assistant.service import Service
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def make_settings(data_dir: Path, **overrides: object) -> Settings:
+    """Settings isolated from the environment, with a given data dir and embedder."""
+    values: dict[str, object] = {"data_dir": data_dir, "embed": {"backend": "hash"}}
+    values.update(overrides)
+    return Settings(**values)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return make_settings(tmp_path / "data")
+
+
+@pytest.fixture
+def service(settings: Settings) -> Iterator[Service]:
+    svc = Service(settings)
+    yield svc
+    if svc._index is not None:
+        svc._index.lexical.close()
+
+
+def write(path: Path, text: str) -> Path:
+    """Write a UTF-8 text file, creating folders."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path

@@ -1,0 +1,54 @@
+"""Hybrid retrieval: fusion, provenance, and scope isolation as a property."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
+
+from assistant.retrieval import fuse
+from assistant.service import Service
+from tests.conftest import make_settings, write
+
+
+def test_fusion_rewards_agreement():
+    scores = fuse([["a", "b", "c"], ["b", "a", "d"]], rrf_k=60)
+    assert max(scores, key=scores.get) in {"a", "b"}
+    assert scores["a"] == scores["b"] > scores["c"] > 0
+
+
+def test_compound_query_finds_text_that_only_has_the_long_form(service: Service, tmp_path: Path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path / "k" / "a.md", "# A\n\nKommunernas kompetensförsörjningsarbetet ska samordnas bättre.\n")
+    write(tmp_path / "k" / "b.md", "# B\n\nTurismen växer i fjällen under vintern.\n")
+    service.ingest([tmp_path / "k"], scope="publik")
+    lexical = service.index.lexical.search("kompetensförsörjning", ["publik"], 5)
+    assert lexical and lexical[0][0].startswith("k-a-md")
+
+
+SCOPES = ["publik", "projekt", "kommun:asele", "kommun:umea", "kommun:dorotea"]
+WORDS = ["validering", "lärcentra", "undersköterskor", "budget", "svetsare", "yrkesvux", "branschråd"]
+
+
+@hsettings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    docs=st.lists(st.tuples(st.sampled_from(SCOPES), st.lists(st.sampled_from(WORDS), min_size=1, max_size=5)),
+                  min_size=1, max_size=8),
+    caller=st.sets(st.sampled_from(SCOPES), max_size=3),
+    query=st.lists(st.sampled_from(WORDS), min_size=1, max_size=3),
+)
+def test_no_result_is_ever_outside_the_callers_scopes(tmp_path_factory, docs, caller, query):
+    root = tmp_path_factory.mktemp("prop")
+    svc = Service(make_settings(root / "data"))
+    for i, (scope, words) in enumerate(docs):
+        folder = root / scope.replace(":", "_")
+        write(folder / f"d{i}.md", f"# Dokument {i}\n\n{' '.join(words)}.\n")
+    for scope in {s for s, _ in docs}:
+        svc.ingest([root / scope.replace(":", "_")], scope=scope)
+    hits = svc.search(" ".join(query), sorted(caller), k=10)
+    assert all(h.scope in caller for h in hits)
+    visible = sum(1 for s, _ in docs if s in caller)
+    assert bool(hits) == (visible > 0), "visible documents are found; invisible ones never"
+    docs_seen = svc.sources(sorted(caller))
+    assert all(d.scope in caller for d in docs_seen)
+    svc.index.lexical.close()
