@@ -193,3 +193,48 @@ class IngestReport:
     def failed(self) -> bool:
         """True when any file could not be indexed."""
         return self.count("misslyckad") > 0
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A numbered source of an answer: `quote` is text that stands verbatim in the cited chunk."""
+
+    n: int
+    source_id: str
+    title: str
+    path: str
+    scope: str
+    quote: str
+    page: int | None = None
+    section: str | None = None
+    kommun: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON shape inside the Answer record."""
+        return {"n": self.n, "source_id": self.source_id, "title": self.title, "path": self.path,
+                "page": self.page, "section": self.section, "kommun": self.kommun, "scope": self.scope,
+                "quote": self.quote}
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The assistant's answer: text with `[n]` markers, each resolved by a citation.
+
+    `mode` says who composed it: "extraktiv", "llm" or "enkät"; `fallback` is True when an LLM
+    answer failed validation or the endpoint failed and the extractive answer was used instead.
+    """
+
+    answer: str
+    citations: tuple[Citation, ...]
+    refused: bool
+    scopes: tuple[str, ...]
+    timings_ms: dict[str, float] = field(default_factory=dict)
+    mode: str = "extraktiv"
+    fallback: bool = False
+    answer_id: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The Answer record of `kompetens ask --json` and `POST /api/ask`."""
+        return {"answer": self.answer, "citations": [c.to_dict() for c in self.citations],
+                "refused": self.refused, "scopes": list(self.scopes), "timings_ms": dict(self.timings_ms),
+                "mode": self.mode, "fallback": self.fallback, "answer_id": self.answer_id}
