@@ -159,6 +159,18 @@ class LexicalStore:
             rows = self._db.execute(sql, [*ids, *scopes]).fetchall()
         return {cid: _passage(cid, text, json.loads(meta)) for cid, text, meta in rows}
 
+    def row_passages(self, doc_id: str, sheet: str | None, scopes: Sequence[str]) -> list[Passage]:
+        """Table-row chunks of one document (and sheet), in row order, within `scopes`."""
+        if not scopes:
+            return []
+        with self._lock:
+            rows = self._db.execute(
+                f"SELECT id, text, meta FROM chunks WHERE doc_id = ? AND scope IN ({_marks(scopes)}) ORDER BY ordinal",
+                [doc_id, *scopes],
+            ).fetchall()
+        found = [_passage(cid, text, json.loads(meta)) for cid, text, meta in rows]
+        return [p for p in found if p.rows and (sheet is None or p.sheet == sheet)]
+
     def tables(self, scopes: Sequence[str] | None = None) -> list[tuple[DocumentInfo, Table]]:
         """Stored tables with their documents, optionally only documents within `scopes`."""
         docs = {d.doc_id: d for d in self.documents(scopes)}
