@@ -1,0 +1,1 @@
+"""Ingest: load source files, chunk them and write them to the index."""
