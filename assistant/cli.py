@@ -135,6 +135,32 @@ def search(
 
 
 @app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="Frågan, på svenska (engelska går också).")],
+    scope: ScopeOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Skriv ut svaret som JSON (Answer-posten).")] = False,
+) -> None:
+    """Ställ en fråga och få ett svar med numrerade källor."""
+    service = _service()
+    try:
+        result = service.ask(question, _caller_scopes(service, scope))
+    except KompetensError as exc:
+        _fail(exc)
+    if as_json:
+        sys.stdout.write(json.dumps(result.to_dict(), ensure_ascii=False, indent=2) + "\n")
+        return
+    console.print(result.answer, highlight=False)
+    if result.fallback:
+        err.print("[yellow]Språkmodellen gav inget godkänt svar; svaret är sammanställt direkt ur källorna.[/]")
+    if result.citations:
+        console.print("\n[bold]Källor[/]")
+    for c in result.citations:
+        where = ", ".join(x for x in (f"s. {c.page}" if c.page else None, c.section) if x)
+        console.print(f"[{c.n}] {c.title}{' (' + where + ')' if where else ''} – {c.path}", highlight=False)
+        console.print(f"    ”{_snippet(c.quote, 200)}”", style="dim", highlight=False)
+
+
+@app.command()
 def sources(
     scope: ScopeOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Skriv ut dokumentlistan som JSON.")] = False,

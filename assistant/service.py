@@ -8,6 +8,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from assistant import retrieval
 from assistant import scopes as scope_rules
@@ -15,7 +16,7 @@ from assistant.config import Settings, get_settings
 from assistant.embeddings import Embedder, create_embedder
 from assistant.errors import ScopeDenied
 from assistant.index import Index, open_index
-from assistant.records import DocumentInfo, IngestReport, Passage
+from assistant.records import Answer, DocumentInfo, IngestReport, Passage
 
 
 class Service:
@@ -25,6 +26,7 @@ class Service:
         self.settings = settings or get_settings()
         self._embedder = embedder
         self._index: Index | None = None
+        self._chat_model: Any = None
         self._lock = threading.Lock()
 
     @property
@@ -33,6 +35,17 @@ class Service:
         if self._embedder is None:
             self._embedder = create_embedder(self.settings.embed)
         return self._embedder
+
+    @property
+    def chat_model(self) -> Any:
+        """The configured LangChain chat model, or None for the extractive default."""
+        if self.settings.llm.provider == "none":
+            return None
+        if self._chat_model is None:
+            from assistant.llm import create_chat_model
+
+            self._chat_model = create_chat_model(self.settings.llm)
+        return self._chat_model
 
     @property
     def index(self) -> Index:
@@ -63,6 +76,12 @@ class Service:
             self.index, self.embedder, query, scope_rules.normalize_all(caller_scopes), k or r.k,
             candidates=max(r.candidates, k or r.k), rrf_k=r.rrf_k,
         )
+
+    def ask(self, question: str, caller_scopes: Sequence[str]) -> Answer:
+        """Answer a question from the evidence within the caller's scopes, with verified citations."""
+        from assistant import answering
+
+        return answering.answer(self, question, scope_rules.normalize_all(caller_scopes))
 
     def sources(self, caller_scopes: Sequence[str]) -> list[DocumentInfo]:
         """Indexed documents the caller may see."""

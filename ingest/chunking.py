@@ -36,7 +36,8 @@ def chunk(
 
 def index_text(c: Chunk) -> str:
     """What is embedded and term-indexed for a chunk: title and section give the text its context."""
-    heading = " – ".join(part for part in (c.title, c.sheet, c.section) if part)
+    parts = [c.title, c.sheet, c.section]
+    heading = " – ".join(p for i, p in enumerate(parts) if p and p not in parts[:i])
     return f"{heading}\n{c.text}"
 
 

@@ -1,0 +1,98 @@
+"""The `answer` stage: survey figures, retrieval, the refusal rule, then an LLM or the extractive composer.
+
+Every path ends in the same citation post-processing, so answers from any composer obey one
+contract: each `[n]` resolves to a citation whose quote stands in the cited source.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from typing import TYPE_CHECKING
+
+from assistant import citations, compose_answer
+from assistant.errors import GenerationFailed
+from assistant.records import Answer, Passage
+
+if TYPE_CHECKING:
+    from assistant.service import Service
+
+ANSWER_PASSAGES = 8
+
+
+def answer(service: Service, question: str, scopes: tuple[str, ...]) -> Answer:
+    """The full answer for `question` as seen by a caller holding `scopes`."""
+    clock = _Clock()
+    answer_id = uuid.uuid4().hex
+    survey_result = _survey(service, question, scopes)
+    clock.lap("enkät_ms")
+    if survey_result is not None:
+        return Answer(survey_result.text, survey_result.citations, False, scopes, clock.done(),
+                      mode="enkät", answer_id=answer_id)
+    passages = service.search(question, scopes, ANSWER_PASSAGES)
+    clock.lap("sökning_ms")
+    evidence = compose_answer.assess(question, passages)
+    if not evidence.relevant:
+        return refusal(scopes, clock.done(), answer_id)
+    model = service.chat_model
+    if model is not None:
+        try:
+            from assistant import llm
+
+            report = llm.generate_answer(question, passages, model)
+            clock.lap("llm_ms")
+            return Answer(report.text, report.citations, False, scopes, clock.done(), mode="llm", answer_id=answer_id)
+        except GenerationFailed as exc:
+            clock.lap("llm_ms")
+            clock.note(f"llm_fel_{getattr(exc, 'reason', 'okänt')}", 1.0)
+            return _extractive(question, passages, scopes, clock, answer_id, fallback=True)
+    return _extractive(question, passages, scopes, clock, answer_id, fallback=False)
+
+
+def refusal(scopes: tuple[str, ...], timings: dict[str, float], answer_id: str | None = None) -> Answer:
+    """The Swedish 'cannot answer' record: no citations, nothing about what is out of scope."""
+    return Answer(compose_answer.REFUSAL + compose_answer.REFUSAL_HELP, (), True, scopes, timings,
+                  answer_id=answer_id)
+
+
+def _extractive(question: str, passages: list[Passage], scopes: tuple[str, ...], clock: _Clock,
+                answer_id: str, fallback: bool) -> Answer:
+    text = compose_answer.compose(question, passages)
+    report = citations.process(text, passages)
+    clock.lap("komponering_ms")
+    if not report.citations:
+        return refusal(scopes, clock.done(), answer_id)
+    return Answer(report.text, report.citations, False, scopes, clock.done(), mode="extraktiv",
+                  fallback=fallback, answer_id=answer_id)
+
+
+def _survey(service: Service, question: str, scopes: tuple[str, ...]):  # type: ignore[no-untyped-def]
+    from assistant import survey
+
+    tables = service.index.lexical.tables(scopes)
+    if not tables:
+        return None
+    return survey.answer(
+        question, tables, scopes,
+        lambda doc_id, sheet: service.index.lexical.row_passages(doc_id, sheet, scopes),
+    )
+
+
+class _Clock:
+    """Milliseconds per stage, for `timings_ms`."""
+
+    def __init__(self) -> None:
+        self._start = self._last = time.perf_counter()
+        self.timings: dict[str, float] = {}
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.timings[name] = round((now - self._last) * 1000, 1)
+        self._last = now
+
+    def note(self, name: str, value: float) -> None:
+        self.timings[name] = value
+
+    def done(self) -> dict[str, float]:
+        self.timings["totalt_ms"] = round((time.perf_counter() - self._start) * 1000, 1)
+        return dict(self.timings)

@@ -1,0 +1,202 @@
+"""Benchmarks for ingest and search (not timed tests): writes benchmarks/README.md.
+
+Run: `make bench` (or `.venv/bin/python benchmarks/run.py [--chunks 10000]`).
+
+1. Ingest of corpus/ with the real e5 embedder into a fresh data dir: seconds, chunks/s, tokens/s,
+   compared with embedding the same chunk texts alone (target: ingest ≤ 1.25 × pure embedding).
+2. Re-ingest of the unchanged corpus (target < 3 s).
+3. Search latency p50/p95, warm, over an index of N chunks (default 10,000; target p95 < 150 ms).
+   The large index is synthetic: real corpus chunks, repeated with shuffled sentences, and vectors
+   made by mixing real e5 vectors with noise (search cost depends on index size, not on meaning).
+   Queries are embedded for real.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from assistant.config import Settings  # noqa: E402
+from assistant.service import Service  # noqa: E402
+from ingest.chunking import index_text  # noqa: E402
+
+QUERIES = [
+    "Vilka bristyrken finns i Åsele?",
+    "Vad innebär sammanhållet kompetensförsörjningsarbete?",
+    "Hur många arbetsgivare svarade på enkäten i Vilhelmina?",
+    "Vilka insatser planeras för undersköterskor i Dorotea?",
+    "Hur påverkar Northvolts neddragningar Skellefteå?",
+    "Vad är lärcentra?",
+    "Vilka är målen i den regionala utvecklingsstrategin?",
+    "Hur arbetar branschråd i inlandet?",
+    "validering yrkesvux",
+    "What shortage occupations are reported in Umeå?",
+]
+
+
+def machine() -> str:
+    """One line about the machine the figures come from."""
+    cpu = "?"
+    try:
+        cpu = next(line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                   if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    return f"{platform.platform()}, {os.cpu_count()} kärnor, {cpu}, Python {platform.python_version()}"
+
+
+def bench_ingest(data_dir: Path) -> dict[str, float]:
+    """Fresh ingest of corpus/, pure embedding of the same chunks, and an unchanged re-ingest."""
+    settings = Settings(data_dir=data_dir)
+    service = Service(settings)
+    started = time.perf_counter()
+    report = service.ingest([REPO / "corpus"])
+    ingest_s = time.perf_counter() - started
+    chunks = _all_chunks(service)
+    texts = [index_text(c) for c in chunks]
+    tokens = sum(service.embedder.count_tokens(t) for t in texts)  # type: ignore[attr-defined]
+    started = time.perf_counter()
+    for i in range(0, len(texts), settings.embed.batch_size):
+        service.embedder.embed_batch(texts[i : i + settings.embed.batch_size], "passage")
+    embed_s = time.perf_counter() - started
+    started = time.perf_counter()
+    again = service.ingest([REPO / "corpus"])
+    reingest_s = time.perf_counter() - started
+    assert again.count("oförändrad") == report.count("ny"), "re-ingest should skip everything"
+    return {"documents": report.count("ny"), "chunks": len(chunks), "tokens": tokens, "ingest_s": ingest_s,
+            "embed_s": embed_s, "ratio": ingest_s / embed_s, "chunks_per_s": len(chunks) / ingest_s,
+            "tokens_per_s": tokens / ingest_s, "embed_tokens_per_s": tokens / embed_s, "reingest_s": reingest_s}
+
+
+def _all_chunks(service: Service) -> list:
+    from assistant.lexical import _passage  # noqa: F401  (documented helper)
+    from assistant.records import Chunk
+
+    rows = service.index.lexical._db.execute("SELECT id, text, meta FROM chunks ORDER BY id").fetchall()  # noqa: SLF001
+    out = []
+    for cid, text, meta in rows:
+        m = json.loads(meta)
+        out.append(Chunk(id=cid, doc_id=m["doc_id"], ordinal=m["ordinal"], text=text, title=m["title"],
+                         path=m["path"], type=m["type"], scope=m["scope"], content_hash=m["content_hash"],
+                         section=m.get("section"), sheet=m.get("sheet")))
+    return out
+
+
+def bench_search(source: Service, data_dir: Path, n_chunks: int, chroma_url: str | None = None) -> dict[str, float]:
+    """Warm search latency over a synthetic index of `n_chunks` built from the real corpus."""
+    settings = Settings(data_dir=data_dir, chroma_url=chroma_url)
+    target = Service(settings, embedder=source.embedder)
+    base = _all_chunks(source)
+    vectors = _vectors_for(source, base)
+    rng = random.Random(7)
+    noise = np.random.default_rng(7)
+    scopes = ["publik", "projekt", "kommun:asele", "kommun:umea"]
+    batch_chunks, batch_vectors, batch_texts = [], [], []
+    from assistant.records import DocumentInfo
+
+    for i in range(n_chunks):
+        src = rng.randrange(len(base))
+        words = base[src].text.split()
+        rng.shuffle(words)
+        chunk = replace(base[src], id=f"syn{i // 50}:x:{i % 50:04d}", doc_id=f"syn{i // 50}", ordinal=i % 50,
+                        text=" ".join(words), scope=scopes[i % len(scopes)])
+        mixed = vectors[src] + 0.35 * vectors[rng.randrange(len(base))] + noise.normal(0, 0.03, vectors.shape[1])
+        batch_chunks.append(chunk)
+        batch_vectors.append(mixed / np.linalg.norm(mixed))
+        batch_texts.append(index_text(chunk))
+        if len(batch_chunks) == 50 or i == n_chunks - 1:
+            info = DocumentInfo(doc_id=chunk.doc_id, title="Syntetiskt", path=f"syn/{chunk.doc_id}.md", type="ovrigt",
+                                scope="projekt", chunks=len(batch_chunks), content_hash="x")
+            target.index.write_document(info, "x", batch_chunks, batch_texts, np.asarray(batch_vectors))
+            batch_chunks, batch_vectors, batch_texts = [], [], []
+    for q in QUERIES:  # warm-up
+        target.search(q, scopes, 10)
+    latencies = []
+    for _ in range(5):
+        for q in QUERIES:
+            started = time.perf_counter()
+            target.search(q, scopes, 10)
+            latencies.append((time.perf_counter() - started) * 1000)
+    latencies.sort()
+    return {"chunks": target.index.lexical.chunk_count(), "p50_ms": statistics.median(latencies),
+            "p95_ms": latencies[int(0.95 * (len(latencies) - 1))], "queries": len(latencies)}
+
+
+def _vectors_for(service: Service, chunks: list) -> np.ndarray:
+    got = service.index.dense._collection.get(ids=[c.id for c in chunks], include=["embeddings"])  # noqa: SLF001
+    by_id = dict(zip(got["ids"], got["embeddings"], strict=True))
+    return np.asarray([by_id[c.id] for c in chunks], dtype=np.float32)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--chunks", type=int, default=10_000)
+    parser.add_argument("--no-server", action="store_true", help="Skip the Chroma server comparison.")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp_path = Path(tmp)
+        ingest = bench_ingest(tmp_path / "corpus")
+        source = Service(Settings(data_dir=tmp_path / "corpus"))
+        embedded = bench_search(source, tmp_path / "large", args.chunks)
+        server = None
+        if not args.no_server:
+            sys.path.insert(0, str(REPO))
+            from tests.chroma_server import chroma_server
+
+            with chroma_server(tmp_path / "server-store") as url:
+                server = bench_search(source, tmp_path / "large-server", args.chunks, chroma_url=url)
+    write_report(ingest, embedded, server, args.chunks)
+
+
+def write_report(ingest: dict[str, float], embedded: dict[str, float], server: dict[str, float] | None,
+                 n: int) -> None:
+    """Write the figures with the command and machine to benchmarks/README.md."""
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True,
+                            text=True).stdout.strip()
+    lines = [
+        "# Mätningar", "",
+        f"Kommando: `.venv/bin/python benchmarks/run.py --chunks {n}` (eller `make bench`).",
+        f"Maskin: {machine()}. Commit: {commit}. Datum: {time.strftime('%Y-%m-%d')}.", "",
+        "Mätningarna görs på en delad maskin: räkna med spridning mellan körningar.", "",
+        "## Indexering av corpus/ (e5, inbäddat Chroma)", "",
+        "| mått | värde | mål |", "| --- | --- | --- |",
+        f"| dokument | {ingest['documents']:.0f} | |",
+        f"| textavsnitt | {ingest['chunks']:.0f} | |",
+        f"| tokens | {ingest['tokens']:.0f} | |",
+        f"| indexering, s | {ingest['ingest_s']:.1f} | |",
+        f"| enbart inbäddning av samma avsnitt, s | {ingest['embed_s']:.1f} | |",
+        f"| kvot indexering / inbäddning | {ingest['ratio']:.2f} | ≤ 1.25 |",
+        f"| avsnitt/s | {ingest['chunks_per_s']:.1f} | |",
+        f"| tokens/s (indexering) | {ingest['tokens_per_s']:.0f} | |",
+        f"| tokens/s (enbart inbäddning) | {ingest['embed_tokens_per_s']:.0f} | |",
+        f"| ny indexering utan ändringar, s | {ingest['reingest_s']:.2f} | < 3 |", "",
+        f"## Sökning, varm, {n} textavsnitt (hybrid: e5 + BM25, k = 10)", "",
+        "| lager | avsnitt | frågor | p50 ms | p95 ms | mål p95 |", "| --- | --- | --- | --- | --- | --- |",
+        f"| inbäddat | {embedded['chunks']} | {embedded['queries']} | {embedded['p50_ms']:.1f} | "
+        f"{embedded['p95_ms']:.1f} | < 150 |",
+    ]
+    if server:
+        lines.append(f"| chroma run-server | {server['chunks']} | {server['queries']} | {server['p50_ms']:.1f} | "
+                     f"{server['p95_ms']:.1f} | < 150 |")
+    lines += ["", "Svarstiden inkluderar inbäddning av frågan med e5.", ""]
+    (REPO / "benchmarks" / "README.md").write_text("\n".join(lines), encoding="utf-8")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
