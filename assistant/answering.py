@@ -31,7 +31,7 @@ def answer(service: Service, question: str, scopes: tuple[str, ...]) -> Answer:
                       mode="enkät", answer_id=answer_id)
     passages = service.search(question, scopes, ANSWER_PASSAGES)
     clock.lap("sökning_ms")
-    evidence = compose_answer.assess(question, passages)
+    evidence = compose_answer.assess(question, passages, service.settings.answer)
     if not evidence.relevant:
         return refusal(scopes, clock.done(), answer_id)
     model = service.chat_model
@@ -67,11 +67,11 @@ def _extractive(question: str, passages: list[Passage], scopes: tuple[str, ...],
 
 
 def _survey(service: Service, question: str, scopes: tuple[str, ...]):  # type: ignore[no-untyped-def]
-    from assistant import survey
-
     tables = service.index.lexical.tables(scopes)
     if not tables:
         return None
+    from assistant import survey
+
     return survey.answer(
         question, tables, scopes,
         lambda doc_id, sheet: service.index.lexical.row_passages(doc_id, sheet, scopes),

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from assistant.analyzer import analyze
 from assistant.citations import split_sentences
+from assistant.config import AnswerSettings
 from assistant.records import Passage
 
 REFUSAL = "Underlaget innehåller inget som besvarar frågan."
@@ -25,12 +26,6 @@ _QUESTION_TERMS = frozenset(analyze(
     "vad hur vilka vilken vilket varför när var finns fanns säger sägs står ska skall kommer många mycket "
     "gäller berätta beskriv förklara ange lista nämn enligt stor störst största ingår"
 ))
-
-# Calibrated on the sample corpus (see evals/): e5 cosine similarity of the best passage, and the
-# share of the question's content terms that the best passages contain.
-DENSE_STRONG = 0.86
-DENSE_MIN = 0.80
-COVERAGE_MIN = 0.5
 
 MAX_SENTENCES = 4
 PER_PASSAGE = 2
@@ -51,8 +46,12 @@ def question_terms(question: str) -> set[str]:
     return {t for t in analyze(question) if t not in _QUESTION_TERMS and len(t) > 1}
 
 
-def assess(question: str, passages: Sequence[Passage]) -> Evidence:
-    """Decide whether the passages in scope can answer the question at all."""
+def assess(question: str, passages: Sequence[Passage], rule: AnswerSettings) -> Evidence:
+    """Decide whether the passages in scope can answer the question at all.
+
+    Relevant when the best passage is very similar in meaning, or similar enough and holding at
+    least `rule.coverage_min` of the question's content terms (thresholds from the settings).
+    """
     if not passages:
         return Evidence(0.0, 0.0, False)
     terms = question_terms(question)
@@ -61,7 +60,7 @@ def assess(question: str, passages: Sequence[Passage]) -> Evidence:
         found |= set(analyze(f"{p.title} {p.section or ''} {p.text}"))
     coverage = len(terms & found) / len(terms) if terms else 0.0
     top_dense = max((p.dense_score or 0.0) for p in passages)
-    relevant = top_dense >= DENSE_STRONG or (top_dense >= DENSE_MIN and coverage >= COVERAGE_MIN)
+    relevant = top_dense >= rule.dense_strong or (top_dense >= rule.dense_min and coverage >= rule.coverage_min)
     return Evidence(round(coverage, 3), round(top_dense, 4), relevant)
 
 

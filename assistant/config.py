@@ -41,6 +41,16 @@ class RetrievalSettings(_Group):
     rrf_k: int = Field(60, ge=1, description="Reciprocal rank fusion constant.")
 
 
+class AnswerSettings(_Group):
+    """The refusal rule, calibrated for the default e5 embedder on the sample corpus (see evals/)."""
+
+    dense_strong: float = Field(0.86, description="Best passage this similar: answerable on meaning alone.")
+    dense_min: float = Field(0.80, description="Below this similarity the question is refused.")
+    coverage_min: float = Field(
+        0.5, ge=0, le=1, description="Share of the question's content terms the best passages must hold."
+    )
+
+
 class LLMSettings(_Group):
     provider: Literal["none", "openai", "ollama"] = Field("none", description="none = extractive composer.")
     base_url: str | None = Field(None, description="Endpoint, e.g. http://127.0.0.1:8080/v1.")
@@ -81,6 +91,7 @@ class Settings(BaseSettings):
     embed: EmbedSettings = Field(default_factory=EmbedSettings)
     ingest: IngestSettings = Field(default_factory=IngestSettings)
     retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
+    answer: AnswerSettings = Field(default_factory=AnswerSettings)
     llm: LLMSettings = Field(default_factory=LLMSettings)
     api: ApiSettings = Field(default_factory=ApiSettings)
     slack: SlackSettings = Field(default_factory=SlackSettings)
