@@ -238,3 +238,59 @@ class Answer:
         return {"answer": self.answer, "citations": [c.to_dict() for c in self.citations],
                 "refused": self.refused, "scopes": list(self.scopes), "timings_ms": dict(self.timings_ms),
                 "mode": self.mode, "fallback": self.fallback, "answer_id": self.answer_id}
+
+
+DRAFT_SECTIONS: tuple[tuple[str, str], ...] = (
+    ("bakgrund", "Bakgrund och mål"),
+    ("nulage", "Nuläge: kompetensbehov och bristyrken"),
+    ("insatser", "Prioriterade insatser"),
+    ("ansvar", "Ansvar och samverkan"),
+    ("tidplan", "Tidplan"),
+    ("uppfoljning", "Uppföljning och indikatorer"),
+    ("hallbarhet", "Hållbarhetsanalys"),
+)
+
+
+@dataclass(frozen=True)
+class DraftSection:
+    """One section of a handlingsplan draft, in Markdown with `[n]` markers into the draft's citations."""
+
+    key: str
+    heading: str
+    markdown: str
+    gaps: int = 0  # sentences marked "[Att komplettera: …]"
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A drafted handlingsplan for one municipality: sections plus one numbered source list."""
+
+    kommun: str
+    year: int
+    sections: tuple[DraftSection, ...]
+    citations: tuple[Citation, ...]
+    scopes: tuple[str, ...]
+    generated: str  # ISO date
+    draft_id: str | None = None
+    mode: str = "extraktiv"
+    fallback: bool = False
+
+    def markdown(self) -> str:
+        """The whole draft as Markdown, with a numbered source list at the end."""
+        parts = [f"# Handlingsplan {self.year} – {self.kommun} (utkast)", "",
+                 f"*Utkast – genererat {self.generated}. Varje påstående har en källa eller är markerat att komplettera.*", ""]
+        for number, section in enumerate(self.sections, start=1):
+            parts += [f"## {number}. {section.heading}", "", section.markdown.strip(), ""]
+        if self.citations:
+            parts += ["## Källor", ""]
+            for c in self.citations:
+                where = ", ".join(x for x in (f"s. {c.page}" if c.page else None, c.section) if x)
+                parts.append(f"{c.n}. {c.title}{' (' + where + ')' if where else ''} – {c.path}")
+        return "\n".join(parts).strip() + "\n"
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON shape of `POST /api/draft` and `kompetens draft --json`."""
+        return {"kommun": self.kommun, "year": self.year, "generated": self.generated, "draft_id": self.draft_id,
+                "sections": [asdict(s) for s in self.sections], "citations": [c.to_dict() for c in self.citations],
+                "scopes": list(self.scopes), "mode": self.mode, "fallback": self.fallback,
+                "markdown": self.markdown()}

@@ -13,6 +13,16 @@ PROJECT = "projekt"
 KOMMUN_PREFIX = "kommun:"
 
 PARTNER_KOMMUNER = ("Dorotea", "Skellefteå", "Umeå", "Vilhelmina", "Åsele")
+LAN_KOMMUNER = (
+    "Bjurholm", "Dorotea", "Lycksele", "Malå", "Nordmaling", "Norsjö", "Robertsfors", "Skellefteå",
+    "Sorsele", "Storuman", "Umeå", "Vilhelmina", "Vindeln", "Vännäs", "Åsele",
+)
+
+
+def kommun_name(text: str) -> str | None:
+    """The county municipality `text` names (any case, with or without å/ä/ö), or None."""
+    wanted = slugify(text)
+    return next((k for k in LAN_KOMMUNER if slugify(k) == wanted), None)
 
 _SLUG_RE = re.compile(r"^[a-z][a-z0-9-]*$")
 

@@ -16,7 +16,7 @@ from assistant.config import Settings, get_settings
 from assistant.embeddings import Embedder, create_embedder
 from assistant.errors import ScopeDenied
 from assistant.index import Index, open_index
-from assistant.records import Answer, DocumentInfo, IngestReport, Passage
+from assistant.records import Answer, DocumentInfo, Draft, IngestReport, Passage
 
 
 class Service:
@@ -82,6 +82,18 @@ class Service:
         from assistant import answering
 
         return answering.answer(self, question, scope_rules.normalize_all(caller_scopes))
+
+    def draft(self, kommun: str, avsnitt: Sequence[str] | None, caller_scopes: Sequence[str]) -> Draft:
+        """Draft handlingsplan sections for `kommun` from the evidence within the caller's scopes."""
+        from assistant import drafting
+
+        return drafting.draft(self, kommun, avsnitt, scope_rules.normalize_all(caller_scopes))
+
+    def draft_docx(self, draft: Draft) -> bytes:
+        """The draft as a Word document."""
+        from assistant import docx_export
+
+        return docx_export.to_docx(draft)
 
     def sources(self, caller_scopes: Sequence[str]) -> list[DocumentInfo]:
         """Indexed documents the caller may see."""
