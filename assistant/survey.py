@@ -90,8 +90,9 @@ class SurveyQuery:
 class SurveyComputation:
     """Computed figures before citation: Swedish text with a `[1]` marker and the base rows.
 
-    `positions` are 0-based indexes into `Table.rows` of the filtered base; `quote_column` names
-    the column whose "Kolumn: värde" segment the citation quotes; `suppressed` hides the row span.
+    `positions` are 0-based indexes into `Table.rows` of the filtered base; `quote_columns` are the
+    filter columns whose "Kolumn: värde" cells locate the cited row (the first is quoted);
+    `suppressed` hides the row span.
     """
 
     text: str
@@ -99,7 +100,7 @@ class SurveyComputation:
     table_md: str
     filter_label: str
     positions: tuple[int, ...]
-    quote_column: str | None
+    quote_columns: tuple[str, ...]
     suppressed: bool = False
 
 
@@ -125,6 +126,10 @@ class _SurveyTable:
 # ---------------------------------------------------------------------------------------------
 
 
+_DECIMAL_COMMA = str.maketrans(",.", " ,")
+_SWEDISH_ORDER = str.maketrans("åäöæø", "{|}|}")
+
+
 def fold(text: str) -> str:
     """Lowercase ASCII form for matching: 'Åseles' → 'aseles', 'Svårighet' → 'svarighet'."""
     decomposed = unicodedata.normalize("NFKD", str(text).lower())
@@ -140,7 +145,7 @@ def format_number(value: float) -> str:
     """Swedish number: space as thousands separator, decimal comma: 1234.5 → '1 234,5'."""
     if float(value).is_integer():
         return f"{int(value):,}".replace(",", " ")
-    return f"{value:,.1f}".translate(str.maketrans({",": " ", ".": ","}))
+    return f"{value:,.1f}".translate(_DECIMAL_COMMA)
 
 
 def format_percent(share: float) -> str:
@@ -150,7 +155,7 @@ def format_percent(share: float) -> str:
 
 def _sv_key(text: str) -> str:
     """Sort key in Swedish alphabetical order (å, ä, ö after z)."""
-    return str(text).lower().translate(str.maketrans({"å": "{", "ä": "|", "ö": "}", "æ": "|", "ø": "}"}))
+    return str(text).lower().translate(_SWEDISH_ORDER)
 
 
 def _cell_text(value: Any) -> str:
@@ -270,9 +275,10 @@ _INTRESSE_CUE = re.compile(r"(intresse|intresserad|validering|yrkesvux| yh |yrke
 _SVARIGHET_CUE = re.compile(r"( svart | svara | svarigt | svarighet| svarrekryterad| difficult| hard to recruit)")
 _SHARE_CUE = re.compile(r"( andel | andelen | procent | hur manga | share | percent| proportion | how many )")
 _COUNT_CUE = re.compile(r"( hur manga | antal | antalet | how many | number of )")
-_RANK_CUE = re.compile(r"( vilka yrken| vilket yrke| vilka yrkesgrupper| vilken yrkesgrupp| vilka befattningar"
-                       r"| yrken har storst| yrken med storst| topp| top | which occupations?| which jobs?"
-                       r"| what occupations?| what jobs?| rangordna| rank)")
+_RANK_CUE = re.compile(r"( (vilka|vilket|vilken|which|what) (\w+ )?(yrken|yrke|yrkesgrupper|yrkesgrupp|befattningar"
+                       r"|occupations?|jobs?) | yrken (har|med) storst| topp| top | rangordna| rank)")
+# Rankings by difficulty are not computed: better no figure than the need ranking by mistake.
+_UNSUPPORTED = re.compile(r" (svarast|svaraste|svarare|latast|lattast|lattare|hardest|easiest) ")
 _KOMMUN_CUE = re.compile(r"( vilken kommun| vilka kommuner| jamfor| jamforelse| per kommun| mellan kommun"
                          r"| kommunerna | which municipalit| compare| by municipality| per municipality)")
 _AMOUNT_CUE = re.compile(r"( hur stort | hur stor | hur manga | totalt | sammanlagt | summa | how many | how large "
@@ -320,7 +326,7 @@ def parse_question(question: str, known_kommuner: Sequence[str], known_yrken: Se
     kommuner = match_kommuner(question, known_kommuner)
     if kommuner is None:
         return None
-    yrke = match_yrke(question, known_yrken, exclude=kommuner)
+    yrke = None if intent == "topp_behov" else match_yrke(question, known_yrken, exclude=kommuner)
     if yrke is None and intent in ("summa_behov", "svarighet") and _unknown_object(words):
         return None
     if len(kommuner) > 1 and intent in ("antal_svar", "summa_behov"):
@@ -331,7 +337,7 @@ def parse_question(question: str, known_kommuner: Sequence[str], known_yrken: Se
 
 def _intent(words: str) -> Intent | None:
     """The intent from cue words, most specific first; None without a figure and a survey cue."""
-    if not re.search(_FIGURE, words):
+    if not re.search(_FIGURE, words) or _UNSUPPORTED.search(words):
         return None
     if _INTRESSE_CUE.search(words) and _SHARE_CUE.search(words):
         return "andel_intresse"
@@ -458,12 +464,20 @@ def _yrke_score(stems: Sequence[tuple[str, tuple[str, ...]]], yrke: str) -> tupl
     parts = set(analyze(yrke))
     best, first = 0, 0
     for stem, stem_parts in stems:
-        score = 3 if stem in whole else 2 if stem in parts else \
-            1 if len(stem) >= 5 and any(w.endswith(stem) for w in whole) else \
-            1 if any(p in whole for p in stem_parts) else 0
-        best += score
-        first = max(first, int(bool(whole) and score >= 2 and (whole[0] == stem or stem in analyze(tokens[0]))))
+        best += _stem_score(stem, stem_parts, whole, parts)
+        first = max(first, int(bool(whole) and whole[0] == stem))
     return best, first
+
+
+def _stem_score(stem: str, stem_parts: Sequence[str], whole: Sequence[str], parts: set[str]) -> int:
+    """3: a whole word of the yrke; 2: one of its compound parts; 1: a suffix or a part of ours."""
+    if stem in whole:
+        return 3
+    if stem in parts:
+        return 2
+    if len(stem) >= 5 and any(w.endswith(stem) for w in whole):
+        return 1
+    return 1 if any(p in whole for p in stem_parts) else 0
 
 
 # ---------------------------------------------------------------------------------------------
@@ -570,9 +584,8 @@ def _filter_label(query: SurveyQuery, cols: SurveyColumns, base: pd.DataFrame) -
     parts = []
     kommuner = query.kommuner or ((query.kommun,) if query.kommun else ())
     if kommuner:
-        shown = [str(base.loc[base["kommun"].map(fold) == fold(k), "kommun"].iloc[0])
-                 if (base["kommun"].map(fold) == fold(k)).any() else k for k in kommuner]
-        parts.append(f"{cols.kommun} = {' eller '.join(shown)}")
+        spelled = {fold(k): k for k in base["kommun"]}
+        parts.append(f"{cols.kommun} = {' eller '.join(spelled.get(fold(k), k) for k in kommuner)}")
     if query.yrke:
         by_code = cols.ssyk and query.yrke.isdigit()
         parts.append(f"{cols.ssyk if by_code else cols.yrke} = {query.yrke}")
@@ -624,24 +637,26 @@ def _suppressed(ctx: _Context, what: str, headers: Sequence[str]) -> SurveyCompu
     figures = {"intent": ctx.query.intent, "kommun": ctx.query.kommun, "filter": ctx.filter_label,
                "suppressed": True, "min_respondents": MIN_RESPONDENTS}
     return SurveyComputation(text, figures, table_md, ctx.filter_label, _positions(ctx.base),
-                             _quote_column(ctx), suppressed=True)
+                             _quote_columns(ctx), suppressed=True)
 
 
 def _positions(frame: pd.DataFrame) -> tuple[int, ...]:
     return tuple(int(p) for p in frame["pos"])
 
 
-def _quote_column(ctx: _Context) -> str | None:
-    if ctx.query.kommun or not ctx.query.yrke:
-        return ctx.cols.kommun
-    return ctx.cols.ssyk if ctx.query.yrke.isdigit() and ctx.cols.ssyk else ctx.cols.yrke
+def _quote_columns(ctx: _Context) -> tuple[str, ...]:
+    """The kommun column (quoted), then the yrke filter column when a yrke is asked."""
+    columns = [ctx.cols.kommun]
+    if ctx.query.yrke:
+        columns.append(ctx.cols.ssyk if ctx.query.yrke.isdigit() and ctx.cols.ssyk else ctx.cols.yrke)
+    return tuple(c for c in columns if c)
 
 
 def _result(ctx: _Context, text: str, figures: dict[str, Any], table_md: str) -> SurveyComputation:
     base = {"intent": ctx.query.intent, "kommun": ctx.query.kommun, "filter": ctx.filter_label,
             "suppressed": False}
     return SurveyComputation(text, {**base, **figures}, table_md, ctx.filter_label, _positions(ctx.base),
-                             _quote_column(ctx))
+                             _quote_columns(ctx))
 
 
 # -- intents ----------------------------------------------------------------------------------
@@ -874,13 +889,13 @@ def cite(comp: SurveyComputation, doc: DocumentInfo, table: Table, passages: Seq
     (header_row + 1 + index) of the base; a suppressed base's span could reveal its size.
     """
     first = table.rows[comp.positions[0]]
-    segment = _segment(table, first, comp.quote_column)
-    passage = _passage_with(passages, segment) if segment else None
+    segments = [s for s in (_segment(table, first, c) for c in comp.quote_columns) if s]
+    passage = _passage_with(passages, segments) if segments else None
     if passage is None:
         passage = _passage_at(passages, table.header_row + 1 + comp.positions[0])
     if passage is None:
         return None
-    quote = segment if segment and segment in passage.text else _first_segment(passage.text)
+    quote = segments[0] if segments and segments[0] in passage.text else _first_segment(passage.text)
     rows = [table.header_row + 1 + p for p in comp.positions]
     section = f"{table.name}, filter: {comp.filter_label}"
     if not comp.suppressed:
@@ -889,19 +904,20 @@ def cite(comp: SurveyComputation, doc: DocumentInfo, table: Table, passages: Seq
                     quote=quote, page=None, section=section, kommun=doc.kommun or kommun)
 
 
-def _segment(table: Table, row: Sequence[Any], column: str | None) -> str | None:
+def _segment(table: Table, row: Sequence[Any], column: str) -> str | None:
     """'Kommun: Åsele' as the row passages render the cell."""
-    if column is None or column not in table.columns:
-        return None
-    value = _cell_text(row[table.columns.index(column)]) if table.columns.index(column) < len(row) else ""
+    index = table.columns.index(column) if column in table.columns else len(row)
+    value = _cell_text(row[index]) if index < len(row) else ""
     return f"{column}: {value}" if value else None
 
 
-def _passage_with(passages: Sequence[Passage], segment: str) -> Passage | None:
-    """The first passage with a row line holding `segment` as a whole " | "-separated cell."""
+def _passage_with(passages: Sequence[Passage], segments: Sequence[str]) -> Passage | None:
+    """The first passage with a row line holding every segment as a whole " | "-separated cell."""
     for passage in passages:
-        if any(segment in line.split(" | ") for line in passage.text.splitlines()):
-            return passage
+        for line in passage.text.splitlines():
+            cells = line.split(" | ")
+            if all(s in cells for s in segments):
+                return passage
     return None
 
 
