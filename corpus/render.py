@@ -382,8 +382,7 @@ def tabell_behov(df: pd.DataFrame, kommun_slug: str, brist: pd.DataFrame) -> str
 def tabell_ovriga(df: pd.DataFrame, kommun_slug: str) -> str:
     kommun = {slugify(k): k for k in KOMMUNER}[kommun_slug]
     sub = df[df["Kommun"] == kommun]
-    namn = [f"{r['yrke'].split(',')[0].lower() if not r['yrke'].startswith('IT') else r['yrke']} ({s})"
-            for s, r in sorted(yrkesrank(sub), key=lambda t: t[0]) if r["antal"] < MIN_SVAR]
+    namn = [f"{kortnamn(s)} ({s})" for s, r in sorted(yrkesrank(sub), key=lambda t: t[0]) if r["antal"] < MIN_SVAR]
     return ", ".join(namn)
 
 
@@ -997,7 +996,7 @@ def check_consistency(df: pd.DataFrame, agg: dict, brist: pd.DataFrame, filled: 
     for src, text in filled.items():
         if not src.startswith("handlingsplaner/"):
             continue
-        m = re.search(r"\n##+ [\d.]*\s*Prioriterade bristyrken\n(.*?)(?=\n#)", text, re.S)
+        m = re.search(r"\n#+ [\d.]*\s*Prioriterade bristyrken\n(.*?)(?=\n#)", text, re.S)
         assert m, f"{src}: saknar avsnittet Prioriterade bristyrken"
         koder = re.findall(r"SSYK (\d{4})", m.group(1))
         assert koder, src
