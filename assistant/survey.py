@@ -24,7 +24,7 @@ import pandas as pd
 
 from assistant.analyzer import analyze, analyze_token, tokenize
 from assistant.records import Citation, DocumentInfo, Passage, Table
-from assistant.scopes import kommun_scope
+from assistant.scopes import LAN_KOMMUNER, kommun_scope
 
 MIN_RESPONDENTS = 5
 TOO_FEW = "för få svar"
@@ -36,13 +36,6 @@ Horizon = Literal["12", "3"]
 Topic = Literal["validering", "yrkesvux", "yh"]
 CanSeeRows = Callable[[str | None], bool]
 RowPassages = Callable[[str, str | None], list[Passage]]
-
-# The county's municipalities: a question naming one that a table lacks is not answered from it.
-VASTERBOTTEN_KOMMUNER = (
-    "Bjurholm", "Dorotea", "Lycksele", "Malå", "Nordmaling", "Norsjö", "Robertsfors", "Skellefteå",
-    "Sorsele", "Storuman", "Umeå", "Vilhelmina", "Vindeln", "Vännäs", "Åsele",
-)
-
 
 # ---------------------------------------------------------------------------------------------
 # Records
@@ -411,7 +404,7 @@ def match_kommuner(question: str, known_kommuner: Sequence[str]) -> tuple[str, .
         if position is not None:
             found.append((position, name))
     known = {fold(k) for k in known_kommuner}
-    for name in VASTERBOTTEN_KOMMUNER:
+    for name in LAN_KOMMUNER:
         if fold(name) not in known and _name_position(words, name) is not None:
             return None
     return tuple(name for _, name in sorted(found))
@@ -427,6 +420,7 @@ def match_yrke(question: str, known_yrken: Sequence[str], exclude: Sequence[str]
     """The known yrke (or SSYK code) the question asks about, matched on stems and compound parts.
 
     "undersköterskor" matches "Undersköterskor, hemtjänst, hemsjukvård, äldreboende och habilitering".
+    Equal matches go to the earlier entry of `known_yrken` (`answer` lists the most answered first).
     """
     words = _words(question)
     code = _SSYK_IN_TEXT.search(words)
@@ -439,7 +433,8 @@ def match_yrke(question: str, known_yrken: Sequence[str], exclude: Sequence[str]
     scored = [(score, yrke) for score, yrke in scored if score > (0, 0)]
     if not scored:
         return None
-    scored.sort(key=lambda item: (-item[0][0], -item[0][1], len(item[1]), _sv_key(item[1])))
+    order = {yrke: i for i, yrke in enumerate(dict.fromkeys(known_yrken))}
+    scored.sort(key=lambda item: (-item[0][0], -item[0][1], order[item[1]]))
     return scored[0][1]
 
 
@@ -592,6 +587,11 @@ def _filter_label(query: SurveyQuery, cols: SurveyColumns, base: pd.DataFrame) -
     return " och ".join(parts) if parts else "inget (alla svar)"
 
 
+def _in_sentence(name: str) -> str:
+    """An occupation name inside a sentence: 'Lastbilsförare m.fl.' → 'lastbilsförare m.fl.' (not 'IT-…')."""
+    return name[:1].lower() + name[1:] if name[1:2].islower() else name
+
+
 def _where(query: SurveyQuery) -> str:
     kommuner = query.kommuner or ((query.kommun,) if query.kommun else ())
     if not kommuner:
@@ -742,7 +742,7 @@ def _sum_need(ctx: _Context) -> SurveyComputation | None:
         return _suppressed(ctx, f"rekryteringsbehovet {_horizon_phrase(horizon)}", ["Rekryteringsbehov"])
     values = ctx.base[column]
     total, n, missing = _number(values.sum()), len(ctx.base), int(values.isna().sum())
-    subject = f" för {ctx.query.yrke}" if ctx.query.yrke else ""
+    subject = f" för {_in_sentence(ctx.query.yrke)}" if ctx.query.yrke else ""
     gaps = f", varav {format_number(missing)} utan uppgift" if missing else ""
     text = (f"Enligt {ctx.doc.title} är rekryteringsbehovet{subject} {ctx.where} {_horizon_phrase(horizon)} "
             f"{format_number(total)} personer (summa av kolumnen ”{_header_of(ctx, column)}”; "
@@ -768,10 +768,11 @@ def _compare_kommuner(ctx: _Context) -> SurveyComputation | None:
     n = sum(g["n"] for g in shown)
     listing = "; ".join(f"{i}. {g['kommun']} – {format_number(g['behov'])} personer (n = {format_number(g['n'])} svar)"
                         for i, g in enumerate(shown, 1))
-    lead = (f"störst behov har {shown[0]['kommun']}" if shown else "ingen kommun kan redovisas")
-    text = (f"Enligt {ctx.doc.title} är rekryteringsbehovet {_horizon_phrase(horizon)} per kommun "
-            f"(summa av kolumnen ”{_header_of(ctx, column)}”; n = {format_number(n)} svar i de kommuner som "
-            f"redovisas; filter: {ctx.filter_label}): {listing or '–'}; {lead} [1].")
+    lead = (f"har {shown[0]['kommun']} störst rekryteringsbehov {_horizon_phrase(horizon)}, "
+            f"{format_number(shown[0]['behov'])} personer" if shown else "kan ingen kommun redovisas")
+    text = (f"Enligt {ctx.doc.title} {lead} [1]. Per kommun (summa av kolumnen ”{_header_of(ctx, column)}”; "
+            f"n = {format_number(n)} svar i de kommuner som redovisas; filter: {ctx.filter_label}): "
+            f"{listing or '–'} [1].")
     if hidden:
         text += f" {_join(hidden)}: {TOO_FEW}."
     rows = [[str(i), g["kommun"], format_number(g["behov"]), format_number(g["n"]),
@@ -814,10 +815,11 @@ def _share_interest(ctx: _Context) -> SurveyComputation | None:
     if not visible(ctx.base, ctx.can_see_rows):
         return _suppressed(ctx, "andelen intresserade", [f"Intresse {_TOPIC_NAMES[t]}" for t in topics])
     shares = [_interest(ctx, topic) for topic in topics]
-    listing = "; ".join(f"{_TOPIC_NAMES[s['topic']]}: {format_number(s['ja'])} av {format_number(s['besvarade'])} "
-                        f"({format_percent(s['andel'])}, kolumnen ”{s['column']}”)" for s in shares)
-    text = (f"Enligt {ctx.doc.title} är andelen svar {ctx.where} som anger intresse för {listing} "
-            f"(n = {format_number(len(ctx.base))} svar; andel av dem som besvarat frågan; "
+    listing = "; ".join(f"{_TOPIC_NAMES[s['topic']]} {format_number(s['ja'])} av {format_number(s['besvarade'])} "
+                        f"svar ({format_percent(s['andel'])})" for s in shares)
+    columns = ", ".join(f"”{s['column']}”" for s in shares)
+    text = (f"Enligt {ctx.doc.title} anger arbetsgivarna {ctx.where} intresse för {listing} (andel Ja av dem som "
+            f"besvarat frågan, kolumn {columns}; n = {format_number(len(ctx.base))} svar; "
             f"filter: {ctx.filter_label}) [1].")
     rows = [[_TOPIC_NAMES[s["topic"]], format_number(s["ja"]), format_number(s["besvarade"]),
              format_percent(s["andel"])] for s in shares]
@@ -845,7 +847,7 @@ def _difficulty(ctx: _Context) -> SurveyComputation | None:
         return None
     mean, hard = round(float(values.mean()), 1), int((values >= 4).sum())
     scale = values.min() >= 1 and values.max() <= 5
-    subject = f" {ctx.query.yrke}" if ctx.query.yrke else ""
+    subject = f" {_in_sentence(ctx.query.yrke)}" if ctx.query.yrke else ""
     hard_text = f"; {format_percent(hard / len(values))} anger 4 eller 5" if scale else ""
     text = (f"Enligt {ctx.doc.title} är den genomsnittliga svårigheten att rekrytera{subject} {ctx.where} "
             f"{format_number(mean)}{' på skalan 1–5' if scale else ''}{hard_text} (medelvärde av kolumnen "
@@ -978,15 +980,17 @@ def survey_tables(tables: Sequence[tuple[DocumentInfo, Table]], scopes: set[str]
 
 
 def _known_values(candidates: Sequence[_SurveyTable]) -> tuple[list[str], list[str]]:
-    """Distinct kommun names, and yrke names plus SSYK codes, over the candidate tables."""
-    kommuner: dict[str, None] = {}
-    yrken: dict[str, None] = {}
-    for item in candidates:
-        frame = to_frame(item.table, item.cols)
-        kommuner.update(dict.fromkeys(v for v in frame["kommun"] if v))
-        yrken.update(dict.fromkeys(v for v in frame["yrke"] if v))
-        yrken.update(dict.fromkeys(v for v in frame["ssyk"] if v))
-    return list(kommuner), list(yrken)
+    """Distinct kommun names, and yrke names plus SSYK codes (most answered first), over the tables."""
+    frames = [to_frame(item.table, item.cols) for item in candidates]
+    kommuner = pd.concat([f["kommun"] for f in frames])
+    yrken = pd.concat([f[name] for f in frames for name in ("yrke", "ssyk")])
+    return _by_frequency(kommuner), _by_frequency(yrken)
+
+
+def _by_frequency(values: pd.Series) -> list[str]:
+    """Distinct non-empty values, most frequent first, ties in Swedish alphabetical order."""
+    counts = values[values != ""].value_counts()
+    return sorted((str(v) for v in counts.index), key=lambda v: (-int(counts[v]), _sv_key(v)))
 
 
 def choose_table(candidates: Sequence[_SurveyTable], query: SurveyQuery) -> _SurveyTable | None:
