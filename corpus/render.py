@@ -77,9 +77,8 @@ def procent(del_: int, helt: int) -> int:
 
 
 def tal(n: int) -> str:
-    """Svenskt talformat med hårt mellanslag som tusentalsavgränsare."""
-    s = f"{int(n):,}".replace(",", "\u00a0")
-    return s
+    """Svenskt talformat med mellanslag som tusentalsavgränsare (1 114)."""
+    return f"{int(n):,}".replace(",", " ")
 
 
 def slugify(kommun: str) -> str:
@@ -354,7 +353,7 @@ def flat_context(agg: dict, brist: pd.DataFrame) -> dict:
 def md_table(header: list[str], rows: list[list]) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for r in rows:
-        lines.append("| " + " | ".join(str(c) for c in r) + " |")
+        lines.append("| " + " | ".join(tal(c) if isinstance(c, int) else str(c) for c in r) + " |")
     return "\n".join(lines)
 
 
@@ -420,9 +419,8 @@ def tabell_yrke_kommun(df: pd.DataFrame, brist: pd.DataFrame, falt: str = "Rekry
             else:
                 row.append(int(g[falt].sum()))
         row.append(r["behov3"] if falt.endswith("3 år") else r["behov12"])
-        row.append(bed[ssyk])
         rows.append(row)
-    return md_table(["Yrke (SSYK 2012)"] + KOMMUNER + ["Länet (fem kommuner)", "Yrkesbarometern"], rows)
+    return md_table(["Yrke (SSYK 2012)"] + KOMMUNER + ["Totalt"], rows)
 
 
 def tabell_orsaker(df: pd.DataFrame) -> str:
@@ -478,6 +476,8 @@ def fill_template(text: str, ctx: dict, tables: dict) -> str:
         if key not in ctx:
             raise KeyError(f"okänd mallnyckel: {key}")
         v = ctx[key]
+        if isinstance(v, int) and not isinstance(v, bool):
+            return tal(v)
         if fmt == "tal":
             return tal(v)
         if fmt == "stor":
@@ -711,13 +711,23 @@ def render_pdf(meta: dict, blocks: list[Block], out: Path) -> None:
         if b.kind == "table":
             rows = [[strip_md(c) for c in r] for r in b.rows]
             ncol = len(rows[0])
+            # minsta bredd: längsta ordet i kolumnen ska få plats (inga avstavade ord),
+            # resten av bredden fördelas efter textmängd
+            minw = []
+            for j in range(ncol):
+                m = 0.0
+                for ri, r in enumerate(rows):
+                    pdf.set_font("DejaVu", "B" if ri == 0 else "", 8.2)
+                    for word in (r[j] if j < len(r) else "").split():
+                        m = max(m, pdf.get_string_width(word))
+                minw.append(m + 2 * 1.2 + 1.0)
             pdf.set_font("DejaVu", "", 8.2)
-            lens = [max(min(len(r[j]) if j < len(r) else 0, 60) for r in rows) + 4 for j in range(ncol)]
-            # breda textkolumner får mer plats
-            tot = sum(lens)
-            widths = [max(l / tot, 0.08) for l in lens]
-            s = sum(widths)
-            widths = [w / s * pdf.epw for w in widths]
+            weights = [max(min(len(r[j]) if j < len(r) else 0, 70) for r in rows[1:] or rows) + 2 for j in range(ncol)]
+            rest = pdf.epw - sum(minw)
+            if rest >= 0:
+                widths = [mw + rest * w / sum(weights) for mw, w in zip(minw, weights)]
+            else:
+                widths = [mw * pdf.epw / sum(minw) for mw in minw]
             head = FontFace(emphasis="BOLD", fill_color=(222, 231, 241))
             with pdf.table(col_widths=widths, width=pdf.epw, line_height=4.4, text_align="LEFT",
                            headings_style=head, padding=1.2) as table:
