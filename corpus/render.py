@@ -151,7 +151,7 @@ def generate_survey(spec=None, brist: pd.DataFrame | None = None) -> pd.DataFram
                 namn = None
                 for sek in [sektor] + [s for s in sektorer if s != sektor and s in namnmallar]:
                     for attempt in range(200):
-                        mall = rng.choice(namnmallar[sek])
+                        mall = rng.choice(namnmallar.get(f"{sek}_{typ}", namnmallar[sek]))
                         cand = mall.format(K=kommun, ort=rng.choice(kinfo["orter"]),
                                            efternamn=rng.choice(spec["efternamn"]),
                                            sjukhus=kinfo["sjukhus"])
@@ -170,6 +170,8 @@ def generate_survey(spec=None, brist: pd.DataFrame | None = None) -> pd.DataFram
                     storlek = "10–49"
                 else:
                     storlek = _weighted(rng, spec["storlek"]["klasser"], spec["storlek"]["vikter"][sektor][typ])
+                    if typ == "inland" and sektor == "Offentlig" and kat in ("skola", "forskola"):
+                        storlek = "10–49"  # skolor och förskolor i inlandet är små enheter
                 lo, hi = spec["storlek"]["behov12"][storlek]
                 faktor = yinfo["behov"]
                 b12 = rng.randint(lo, hi)
@@ -1002,6 +1004,19 @@ def check_consistency(df: pd.DataFrame, agg: dict, brist: pd.DataFrame, filled: 
         assert rank[0][0] == agg[slugify(k)]["topp1_ssyk"]
         assert rank[0][1]["behov3"] > rank[1][1]["behov3"], (k, rank[:2])
     assert (df["Rekryteringsbehov 3 år"] >= df["Rekryteringsbehov 12 mån"]).all()
+    # påståenden i löptexten som beror på data (ändras fröet måste texterna ses över)
+    andra = ["umea", "vilhelmina", "asele", "dorotea"]
+    assert agg["skelleftea"]["andel_svart"] < min(agg[k]["andel_svart"] for k in andra), "Skellefteå ska ha lägst andel svårt"
+    assert agg["umea"]["vanligaste_orsak"].startswith("krav på legitimation"), agg["umea"]["vanligaste_orsak"]
+    assert agg["asele"]["topp2_ssyk"] == "8332" and agg["dorotea"]["topp2_ssyk"] == "8332"
+    assert agg["inland"]["vanligaste_orsak"].startswith("långa avstånd")
+    assert agg["umea"]["yrke"]["2512"]["andel_svart"] < agg["umea"]["andel_svart"]
+    frekv = {k: agg[slugify(k)]["svarsfrekvens"] for k in KOMMUNER}
+    assert max(frekv, key=frekv.get) == "Vilhelmina" and min(frekv, key=frekv.get) == "Umeå", frekv
+    for i in range(1, 6):
+        assert bed[agg["lan"][f"topp{i}_ssyk"]] == "brist"
+    for k in ["vilhelmina"]:
+        assert all(bed[s] == "brist" for s, r in agg[k]["yrke"].items() if r["antal"] >= MIN_SVAR)
     # handlingsplanernas prioriterade bristyrken ska vara brist i yrkesbarometern
     for src, text in filled.items():
         if not src.startswith("handlingsplaner/"):
