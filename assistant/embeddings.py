@@ -74,7 +74,9 @@ class SentenceTransformerEmbedder:
             from sentence_transformers import SentenceTransformer
 
             self._model = SentenceTransformer(self._model_ref, device="cpu")
-            self.dim = int(self._model.get_sentence_embedding_dimension())
+            dimension = getattr(self._model, "get_embedding_dimension", None) or \
+                self._model.get_sentence_embedding_dimension
+            self.dim = int(dimension())
         return self._model
 
     def embed_batch(self, texts: Sequence[str], kind: Kind) -> np.ndarray:
