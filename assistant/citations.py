@@ -39,8 +39,10 @@ _ABBREVIATIONS = frozenset({
     "tab", "prop", "milj", "mdr", "mkr", "tkr", "vs", "mom", "st.f", "o", "a", "e.d", "o.d", "m.a.o",
 })
 
-_MARKER = re.compile(r"([ \t]*)\[([^\[\]\n]{1,30})\](?!\()")
-_MARKER_AT_START = re.compile(r"\[([^\[\]\n]{1,30})\](?!\()")
+_MARKER = re.compile(r"([ \t]*)\[([^\[\]\n]{1,30})\]")
+_MARKER_AT_START = re.compile(r"\[([^\[\]\n]{1,30})\]")
+_CITATION_SYNTAX = re.compile(r"[\d\s,;–-]+")
+_ANY_NUMBERED = re.compile(r"\[(\d+)\]")
 _TRAILING_MARKER = re.compile(r"\s*\[[^\[\]\n]{1,30}\]$")
 _BULLET = re.compile(r"(?:[-*•–]|\d{1,2}[.)]|#{1,6})[ \t]+")
 _BULLET_ONLY = re.compile(r"[ \t]*(?:[-*•–]|\d{1,2}[.)]|#{1,6})")
@@ -147,7 +149,7 @@ def _body_bounds(text: str, start: int, end: int) -> tuple[int, int]:
 
 
 def _only_markers(body: str) -> bool:
-    return not _MARKER.sub(lambda m: "" if _is_marker(m.group(2)) else m.group(0), body).strip()
+    return not _MARKER.sub(lambda m: "" if _is_marker(m.group(2), _after(m)) else m.group(0), body).strip()
 
 
 def _is_boundary(text: str, a: int, b: int) -> bool:
@@ -163,7 +165,7 @@ def _is_boundary(text: str, a: int, b: int) -> bool:
 
 def _starts_with_marker(right: str) -> bool:
     m = _MARKER_AT_START.match(right)
-    return bool(m and _is_marker(m.group(1)))
+    return bool(m and _is_marker(m.group(1), _after(m)))
 
 
 def _is_line_boundary(gap: str, left: str, right: str) -> bool:
@@ -210,9 +212,18 @@ def _trim_end(text: str) -> str:
 # ----------------------------------------------------------------------------- markers
 
 
-def _is_marker(content: str) -> bool:
-    """Bracketed text is a citation marker when it holds a digit or is one short word ('[n]')."""
+def _is_marker(content: str, after: str = "") -> bool:
+    """Bracketed text is a citation marker when it holds a digit or is one short word ('[n]').
+
+    `[text](url)` is a Markdown link, not a marker, unless the text is only numbers.
+    """
+    if after == "(" and not _CITATION_SYNTAX.fullmatch(content):
+        return False
     return any(ch.isdigit() for ch in content) or re.fullmatch(r"\s*\w{1,12}\s*", content) is not None
+
+
+def _after(m: re.Match[str]) -> str:
+    return m.string[m.end():m.end() + 1]
 
 
 def _parse_marker(content: str, count: int) -> tuple[tuple[int, ...], int]:
@@ -251,7 +262,7 @@ def _rewrite(body: str, mapping: _Mapping) -> str:
     """`body` with each marker replaced by `[n]` markers for `mapping(refs)`, or removed."""
 
     def replace(m: re.Match[str]) -> str:
-        if not _is_marker(m.group(2)):
+        if not _is_marker(m.group(2), _after(m)):
             return m.group(0)
         refs, _ = _parse_marker(m.group(2), 10**6)
         new = mapping(refs)
@@ -432,7 +443,8 @@ def process(text: str, passages: Sequence[Passage], *, drop_unsupported: bool = 
     checks = [_check(piece, passages) for piece in _pieces(text)]
     numbering = _numbering(checks)
     kept = [not _dropped(c, drop_unsupported, drop_uncited) for c in checks]
-    out = _assemble(checks, kept, [_rewrite_check(c, numbering) for c in checks])
+    out = _without_stray_markers(_assemble(checks, kept, [_rewrite_check(c, numbering) for c in checks]),
+                                 len(numbering))
     return CitationReport(
         text=out,
         citations=_citations(checks, numbering, passages),
@@ -447,7 +459,7 @@ def _check(piece: _Piece, passages: Sequence[Passage]) -> _Check:
     refs: list[int] = []
     invented = 0
     for m in _MARKER.finditer(piece.body):
-        if _is_marker(m.group(2)):
+        if _is_marker(m.group(2), _after(m)):
             found, bad = _parse_marker(m.group(2), len(passages))
             refs.extend(r for r in found if r not in refs)
             invented += bad
@@ -492,6 +504,15 @@ def _assemble(checks: Sequence[_Check], kept: Sequence[bool], bodies: Sequence[s
         carried = None
         out.append(prefix + body)
     return "".join(out).strip()
+
+
+def _without_stray_markers(text: str, count: int) -> str:
+    """Remove `[n]` beyond 1..count that removing a marker can leave behind ("[[9]1]" → "[1]")."""
+    previous = None
+    while previous != text:
+        previous = text
+        text = _ANY_NUMBERED.sub(lambda m: m.group(0) if 1 <= int(m.group(1)) <= count else "", text)
+    return text
 
 
 def _citations(checks: Sequence[_Check], numbering: dict[int, int],
