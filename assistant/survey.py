@@ -270,8 +270,11 @@ _SHARE_CUE = re.compile(r"( andel | andelen | procent | hur manga | share | perc
 _COUNT_CUE = re.compile(r"( hur manga | antal | antalet | how many | number of )")
 _RANK_CUE = re.compile(r"( (vilka|vilket|vilken|which|what) (\w+ )?(yrken|yrke|yrkesgrupper|yrkesgrupp|befattningar"
                        r"|occupations?|jobs?) | yrken (har|med) storst| topp| top | rangordna| rank)")
-# Rankings by difficulty are not computed: better no figure than the need ranking by mistake.
-_UNSUPPORTED = re.compile(r" (svarast|svaraste|svarare|latast|lattast|lattare|hardest|easiest) ")
+# Rankings by difficulty are not computed (better no figure than the need ranking by mistake), and a
+# question about another source ("enligt RUS", "i handlingsplanen") is for retrieval.
+_UNSUPPORTED = re.compile(r" (svarast|svaraste|svarare|latast|lattast|lattare|hardest|easiest|rus|handlingsplan\w*"
+                          r"|agenda\w*|strategi\w*|bristlist\w*|yrkesbarometer\w*|arbetsformedling\w*|prognos\w*"
+                          r"|scb|protokoll\w*) ")
 _KOMMUN_CUE = re.compile(r"( vilken kommun| vilka kommuner| jamfor| jamforelse| per kommun| mellan kommun"
                          r"| kommunerna | which municipalit| compare| by municipality| per municipality)")
 _AMOUNT_CUE = re.compile(r"( hur stort | hur stor | hur manga | totalt | sammanlagt | summa | how many | how large "
@@ -947,6 +950,8 @@ def answer(question: str, tables: Sequence[tuple[DocumentInfo, Table]], caller_s
     answer, the one holding rows of the asked kommun with the most rows is used (ties: the
     document of that kommun, then path and table name).
     """
+    if _intent(_words(question)) is None:  # most questions: no need to read any table
+        return None
     scopes = set(caller_scopes)
     candidates = survey_tables(tables, scopes)
     if not candidates:

@@ -211,6 +211,7 @@ def test_parse_question_reads_intent_and_filters(question: str, intent: str, kom
     "Vilka yrken är svårast att rekrytera?",  # a difficulty ranking is not computed
     "Hur stort är behovet av astronauter i Umeå?",  # an occupation the table lacks
     "Hur många arbetsgivare i Lycksele svarade?",  # a county kommun the table lacks
+    "Hur stort är rekryteringsbehovet i Åsele enligt handlingsplanen?",  # another source: retrieval
 ])
 def test_parse_question_gives_none_for_other_questions(question: str) -> None:
     assert parse_question(question, KOMMUNER, KNOWN_YRKEN) is None
