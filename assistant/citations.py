@@ -397,15 +397,28 @@ def _quote_score(candidate: str, want_terms: set[str], want_numbers: set[str]) -
 
 def _best_window(text: str, a: int, b: int, max_chars: int, want_terms: set[str],
                  want_numbers: set[str]) -> tuple[int, int]:
-    best = (-1, 0, a, min(b, a + max_chars))
-    for m in re.finditer(r"\S+", text[a:b]):
-        start = a + m.start()
+    """The best-scoring window of at most `max_chars` in text[a:b], cut at word boundaries.
+
+    Windows start at the first word or at a word that matches; each word is analysed once.
+    """
+    words = [(a + m.start(), a + m.end(), frozenset(analyze(m.group(0))) & want_terms)
+             for m in re.finditer(r"\S+", text[a:b])]
+    numbers = [(a + m.start(), a + m.end(), _normalise_number(m.group(0))) for m in _NUMBER.finditer(text[a:b])]
+    numbers = [n for n in numbers if n[2] in want_numbers]
+    number_starts = {n[0] for n in numbers}
+    best = (-1, 0, a, _window_end(text, a, min(b, a + max_chars)))
+    for i, (start, _, matched) in enumerate(words):
+        if i and not matched and start not in number_starts:
+            continue
         end = _window_end(text, start, min(b, start + max_chars))
-        score = _quote_score(text[start:end], want_terms, want_numbers)
+        terms: set[str] = set()
+        j = i
+        while j < len(words) and words[j][1] <= end:
+            terms |= words[j][2]
+            j += 1
+        score = len(terms) + 2 * len({n[2] for n in numbers if start <= n[0] and n[1] <= end})
         if score > best[0]:
             best = (score, -start, start, end)
-        if start + max_chars >= b:
-            break
     return best[2], best[3]
 
 
