@@ -36,7 +36,7 @@ _FRAMING_WORDS = frozenset(analyze(
 _ABBREVIATIONS = frozenset({
     "t.ex", "bl.a", "d.v.s", "dvs", "s.k", "p.g.a", "pga", "fr.o.m", "t.o.m", "inkl", "exkl", "ca",
     "jfr", "resp", "kap", "nr", "s", "sid", "kl", "tel", "f.d", "enl", "ang", "avd", "bil", "ev", "fig",
-    "tab", "prop", "milj", "mdr", "mkr", "tkr", "vs", "mom", "st.f", "o", "a", "e.d", "o.d", "m.a.o",
+    "tab", "prop", "milj", "mdr", "mkr", "tkr", "vs", "mom", "e.d", "o.d", "m.a.o",
 })
 
 _MARKER = re.compile(r"([ \t]*)\[([^\[\]\n]{1,30})\]")
@@ -268,7 +268,7 @@ def _rewrite(body: str, mapping: _Mapping) -> str:
         new = mapping(refs)
         if new:
             return m.group(1) + "".join(f"[{n}]" for n in sorted(set(new)))
-        after = m.string[m.end():m.end() + 1]
+        after = _after(m)  # keep words apart: "a [9]b" → "a b"
         return " " if m.group(1) and (after.isalnum() or after in "([") else ""
 
     return _MARKER.sub(replace, body)
