@@ -691,7 +691,7 @@ def render_pdf(meta: dict, blocks: list[Block], out: Path) -> None:
             continue
         if b.kind == "p":
             pdf.set_font("DejaVu", "", body_size)
-            pdf.multi_cell(0, lh, b.text, markdown=True, align="L", new_x="LMARGIN", new_y="NEXT")
+            pdf.multi_cell(0, lh, b.text, markdown="**" in b.text, align="L", new_x="LMARGIN", new_y="NEXT")
             pdf.ln(2.2)
             continue
         if b.kind in ("ul", "ol"):
@@ -700,7 +700,7 @@ def render_pdf(meta: dict, blocks: list[Block], out: Path) -> None:
                 marker = "•" if b.kind == "ul" else f"{num or n}."
                 pdf.set_x(pdf.l_margin + 3)
                 pdf.cell(6, lh, marker)
-                pdf.multi_cell(pdf.epw - 9, lh, txt, markdown=True, align="L", new_x="LMARGIN", new_y="NEXT")
+                pdf.multi_cell(pdf.epw - 9, lh, txt, markdown="**" in txt, align="L", new_x="LMARGIN", new_y="NEXT")
                 pdf.ln(0.8)
             pdf.ln(1.6)
             continue
@@ -1033,6 +1033,11 @@ def check_consistency(df: pd.DataFrame, agg: dict, brist: pd.DataFrame, filled: 
 # Huvudfunktion
 # --------------------------------------------------------------------------------------
 
+def _render_job(job) -> None:
+    fmt, meta, blocks, target = job
+    (render_pdf if fmt == "pdf" else render_docx)(meta, blocks, target)
+
+
 def render(out_dir: Path | str | None = None) -> list[str]:
     out_dir = Path(out_dir) if out_dir else ROOT
     spec = load_yaml(SOURCES / "enkat" / "enkat-spec.yaml")
@@ -1044,21 +1049,20 @@ def render(out_dir: Path | str | None = None) -> list[str]:
     written = []
 
     filled = {}
+    jobs = []
     for src, dst, fmt in DOCUMENTS:
         raw = (SOURCES / src).read_text(encoding="utf-8")
         meta, body = split_front_matter(raw)
         body = fill_template(body, ctx, tables)
         meta = yaml.safe_load(fill_template(yaml.safe_dump(meta, allow_unicode=True, sort_keys=False), ctx, tables))
         filled[src] = body
-        blocks = parse_markdown(body)
-        target = out_dir / dst
-        if fmt == "pdf":
-            render_pdf(meta, blocks, target)
-        else:
-            render_docx(meta, blocks, target)
+        jobs.append((fmt, meta, parse_markdown(body), out_dir / dst))
         written.append(dst)
 
     check_consistency(df, agg, brist, filled)
+
+    for job in jobs:
+        _render_job(job)
 
     render_xlsx(df, spec, agg, out_dir / SURVEY_XLSX)
     written.append(SURVEY_XLSX)
