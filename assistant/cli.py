@@ -192,8 +192,24 @@ def serve(
 
     from assistant.api import create_app
 
+    try:
+        web_app = create_app(_service())
+    except KompetensError as exc:
+        _fail(exc)
     console.print(f"Kompetensassistenten svarar på http://{host}:{port}/ (avsluta med Ctrl+C)")
-    uvicorn.run(create_app(), host=host, port=port, log_level="info")
+    uvicorn.run(web_app, host=host, port=port, log_level="info")
+
+
+@app.command()
+def slack() -> None:
+    """Kör Slack-boten över Socket Mode (KOMPETENS_SLACK_APP_TOKEN och KOMPETENS_SLACK_BOT_TOKEN)."""
+    from assistant.slack_bot import run_socket_mode
+
+    console.print("Slack-boten ansluter via Socket Mode (avsluta med Ctrl+C)")
+    try:
+        run_socket_mode(_service())
+    except KompetensError as exc:
+        _fail(exc)
 
 
 def _snippet(text: str, limit: int = 300) -> str:

@@ -15,6 +15,7 @@ from assistant import scopes as scope_rules
 from assistant.config import Settings, get_settings
 from assistant.embeddings import Embedder, create_embedder
 from assistant.errors import ScopeDenied
+from assistant.feedback import FeedbackStore
 from assistant.index import Index, open_index
 from assistant.records import Answer, DocumentInfo, Draft, IngestReport, Passage
 
@@ -27,6 +28,7 @@ class Service:
         self._embedder = embedder
         self._index: Index | None = None
         self._chat_model: Any = None
+        self._feedback: FeedbackStore | None = None
         self._lock = threading.Lock()
 
     @property
@@ -110,3 +112,21 @@ class Service:
         if missing:
             raise ScopeDenied(f"Du saknar behörighet för: {', '.join(missing)}.")
         return wanted
+
+    @property
+    def feedback(self) -> FeedbackStore:
+        """The store of served answers and their ratings (`<data_dir>/feedback.sqlite`)."""
+        with self._lock:
+            if self._feedback is None:
+                self._feedback = FeedbackStore(Path(self.settings.data_dir) / "feedback.sqlite")
+            return self._feedback
+
+    def ask_logged(self, question: str, caller_scopes: Sequence[str], channel: str) -> Answer:
+        """`ask`, then log the answer under its id so feedback on it can be stored."""
+        result = self.ask(question, caller_scopes)
+        self.feedback.log_answer(question, result, channel)
+        return result
+
+    def rate(self, answer_id: str, rating: int | str, comment: str | None, channel: str) -> int:
+        """Store 👍/👎 (and an optional comment) on a served answer; returns the feedback id."""
+        return self.feedback.add(answer_id, rating, comment, channel)
