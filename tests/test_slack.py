@@ -1,0 +1,289 @@
+"""The Slack bot end to end: signed requests to /slack/events, replies captured by a Slack double.
+
+The bot acknowledges Slack at once and answers from a worker thread; the tests poll the double
+(at most 10 s) for the Web API calls and response_url posts that a user would see as messages.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+import time
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import pytest
+from fastapi.testclient import TestClient
+from httpx import Response
+
+from assistant.api import create_app
+from assistant.errors import IndexUnavailable
+from assistant.records import Answer
+from assistant.slack_bot import THANKS
+from tests.slack_double import BOT_USER, Call, SlackDouble, sign
+from tests.test_api import Q_ASELE, Q_PROJEKT, Q_PUBLIC, DraftingService, make_service
+
+SECRET = "8f14e45fceea167a5a36dedd4bea2543"
+BOT_TOKEN = "xoxb-1111-2222-kompetenstest"
+PUBLIC_URL = "https://kompetens.example.se"
+CHANNELS = {"CPROJ": ["projekt"], "CASELE": ["kommun:asele"]}
+USERS = {"UASELE": ["kommun:asele"]}
+
+
+class SlackService(DraftingService):
+    """The real service; questions naming a failure raise it, "långsam" takes a while."""
+
+    def ask(self, question: str, caller_scopes: Sequence[str]) -> Answer:
+        if "krascha" in question:
+            raise RuntimeError("intern detalj /srv/hemlig.py")
+        if "indexet" in question:
+            raise IndexUnavailable("Indexet kan inte nås just nu. Försök igen om en stund.")
+        if "långsam" in question:
+            time.sleep(1.5)
+        return super().ask(question, caller_scopes)
+
+
+@pytest.fixture(scope="module")
+def double() -> Iterator[SlackDouble]:
+    server = SlackDouble()
+    yield server
+    server.close()
+
+
+@pytest.fixture(scope="module")
+def svc(tmp_path_factory: pytest.TempPathFactory, double: SlackDouble) -> Iterator[SlackService]:
+    base = make_service(tmp_path_factory.mktemp("slack"))
+    slack = {"signing_secret": SECRET, "bot_token": BOT_TOKEN, "api_url": double.url,
+             "channel_scopes": CHANNELS, "user_scopes": USERS}
+    service = SlackService(base.settings.model_copy(update={
+        "slack": base.settings.slack.model_validate(slack), "public_url": PUBLIC_URL}))
+    yield service
+    service.feedback.close()
+
+
+@pytest.fixture(scope="module")
+def client(svc: SlackService) -> TestClient:
+    return TestClient(create_app(svc))
+
+
+@pytest.fixture(autouse=True)
+def clean_double(double: SlackDouble) -> None:
+    double.reset()
+
+
+def post(client: TestClient, body: str, content_type: str, headers: dict[str, str] | None = None) -> Response:
+    return client.post("/slack/events", content=body.encode(),
+                       headers={"Content-Type": content_type, **(headers if headers is not None else sign(body, SECRET))})
+
+
+def event(client: TestClient, ev: dict[str, Any]) -> Response:
+    body = json.dumps({"token": "x", "team_id": "T1", "api_app_id": "A1", "type": "event_callback",
+                       "event_id": f"Ev{time.monotonic_ns()}", "event_time": int(time.time()), "event": ev})
+    return post(client, body, "application/json")
+
+
+def mention(client: TestClient, channel: str, text: str, ts: str, user: str = "U1", thread_ts: str | None = None) -> Response:
+    ev = {"type": "app_mention", "user": user, "text": f"<@{BOT_USER}> {text}", "ts": ts, "channel": channel,
+          "event_ts": ts} | ({"thread_ts": thread_ts} if thread_ts else {})
+    return event(client, ev)
+
+
+def command(client: TestClient, double: SlackDouble, text: str, channel: str = "CPUB", user: str = "U1") -> Response:
+    body = urlencode({"token": "x", "team_id": "T1", "channel_id": channel, "channel_name": "allmant",
+                      "user_id": user, "command": "/kompetens", "text": text, "trigger_id": "1.2",
+                      "response_url": double.response_url("kommando"), "api_app_id": "A1"})
+    return post(client, body, "application/x-www-form-urlencoded")
+
+
+def click(client: TestClient, double: SlackDouble, action_id: str, answer_id: str) -> Response:
+    payload = {"type": "block_actions", "team": {"id": "T1"}, "user": {"id": "U1"}, "api_app_id": "A1",
+               "channel": {"id": "CPUB"}, "container": {"type": "message", "message_ts": "5.0", "channel_id": "CPUB"},
+               "message": {"ts": "5.0", "text": "svar"}, "trigger_id": "1.2", "response_url": double.response_url("knapp"),
+               "actions": [{"type": "button", "action_id": action_id, "block_id": "omdome", "value": answer_id,
+                            "action_ts": "6.0"}]}
+    return post(client, urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded")
+
+
+def in_channel(channel: str) -> Any:
+    return lambda c: c.params.get("channel") == channel
+
+
+def logged(svc: SlackService, answer_id: str) -> dict[str, Any]:
+    row = svc.feedback.answer(answer_id)
+    assert row is not None
+    return row
+
+
+def answer_id_of(call: Call) -> str:
+    actions = next(b for b in call.params["blocks"] if b["type"] == "actions")
+    ids = {e["value"] for e in actions["elements"]}
+    assert len(ids) == 1 and {e["action_id"] for e in actions["elements"]} == {"feedback_upp", "feedback_ner"}
+    return ids.pop()
+
+
+# ---- request verification ------------------------------------------------------------------------
+
+def test_signed_url_verification_passes_and_bad_or_stale_signatures_are_rejected(client: TestClient,
+                                                                                 double: SlackDouble):
+    body = json.dumps({"type": "url_verification", "challenge": "utmaning-123", "token": "x"})
+    ok = post(client, body, "application/json")
+    assert ok.status_code == 200 and "utmaning-123" in ok.text
+    ev = json.dumps({"type": "event_callback", "team_id": "T1", "event": {
+        "type": "app_mention", "user": "U1", "text": f"<@{BOT_USER}> {Q_PUBLIC}", "ts": "9.0", "channel": "CPUB"}})
+    for headers in (sign(ev, "fel-hemlighet"), sign(ev, SECRET, int(time.time()) - 600), {},
+                    sign(ev + " ", SECRET)):
+        assert post(client, ev, "application/json", headers).status_code == 401
+    time.sleep(0.3)
+    assert double.calls_to("chat.postMessage") == []
+
+
+# ---- mentions, threads, scopes -----------------------------------------------------------------
+
+def test_mention_gets_a_threaded_reply_with_sources_and_buttons(client: TestClient, double: SlackDouble,
+                                                               svc: SlackService):
+    started = time.monotonic()
+    assert mention(client, "CPUB", Q_PUBLIC, ts="100.0001").status_code == 200
+    assert time.monotonic() - started < 3
+    reply = double.wait_for("chat.postMessage", in_channel("CPUB"))[0]
+    assert reply.params["thread_ts"] == "100.0001" and reply.authorization == f"Bearer {BOT_TOKEN}"
+    assert "tolv arbetsgivare" in reply.params["text"]
+    sources = reply.params["blocks"][1]["text"]["text"]
+    assert sources.startswith("*Källor*\n1. <https://kompetens.example.se/kalla/")
+    assert "pub-lardom-branschrad-md%3A" in sources
+    assert "|Lärdom: branschråd i Vilhelmina>" in sources
+    row = logged(svc, answer_id_of(reply))
+    assert row["channel"] == "slack" and row["question"] == Q_PUBLIC and row["scopes"] == ["publik"]
+
+
+def test_channel_scopes_decide_never_the_asker(client: TestClient, double: SlackDouble, svc: SlackService):
+    mention(client, "CPUB", Q_PROJEKT, ts="200.1")
+    mention(client, "CPUB", Q_ASELE, ts="200.2", user="UASELE")  # the asker holds kommun:asele; the channel does not
+    mention(client, "CPROJ", Q_PROJEKT, ts="200.3")
+    public = double.wait_for("chat.postMessage", in_channel("CPUB"), count=2)
+    for reply in public:
+        record = logged(svc, answer_id_of(reply))["answer"]
+        assert record["scopes"] == ["publik"] and all(c["scope"] == "publik" for c in record["citations"])
+        assert "varannan vecka" not in reply.text() and "Norrfors" not in reply.text()
+        assert "styrgrupp" not in reply.text() and "intervjuer" not in reply.text()
+    project = double.wait_for("chat.postMessage", in_channel("CPROJ"))[0]
+    assert "varannan vecka" in project.params["text"] and "projekt-styrgrupp-md%3A" in project.text()
+    assert logged(svc, answer_id_of(project))["answer"]["citations"][0]["scope"] == "projekt"
+
+
+def test_follow_up_in_a_thread_uses_the_earlier_question(client: TestClient, double: SlackDouble,
+                                                         svc: SlackService):
+    double.threads["300.0"] = [
+        {"user": "U1", "text": f"<@{BOT_USER}> Vilket sågverk i Åsele behöver svetsare?", "ts": "300.0"},
+        {"bot_id": "BBOT", "text": "Sågverket Norrfors AB [1]", "ts": "300.5"},
+        {"user": "U2", "text": "intressant, utan att nämna boten", "ts": "300.7"},
+        {"user": "U1", "text": f"<@{BOT_USER}> Och hur många?", "ts": "301.0"},
+    ]
+    mention(client, "CASELE", "Och hur många?", ts="301.0", thread_ts="300.0")
+    reply = double.wait_for("chat.postMessage", in_channel("CASELE"))[0]
+    fetched = double.calls_to("conversations.replies")[0]
+    assert fetched.params["channel"] == "CASELE" and fetched.params["ts"] == "300.0"
+    assert reply.params["thread_ts"] == "300.0" and "sex svetsare" in reply.params["text"]
+    assert logged(svc, answer_id_of(reply))["question"] == "Vilket sågverk i Åsele behöver svetsare? Och hur många?"
+
+
+def test_direct_messages_use_the_users_scopes(client: TestClient, double: SlackDouble, svc: SlackService):
+    def dm(user: str, channel: str, text: str, ts: str, **extra: str) -> None:
+        event(client, {"type": "message", "channel_type": "im", "channel": channel, "user": user, "text": text,
+                       "ts": ts, **extra})
+    dm("UASELE", "DASELE", Q_ASELE, "400.1")
+    dm("U999", "D999", Q_ASELE, "400.2")
+    dm("UBOT", "D999", "mitt eget svar", "400.3", bot_id="BBOT")
+    mapped = double.wait_for("chat.postMessage", in_channel("DASELE"))[0]
+    assert "sex svetsare" in mapped.params["text"] and mapped.params.get("thread_ts") is None
+    assert logged(svc, answer_id_of(mapped))["scopes"] == ["kommun:asele"]
+    unmapped = double.wait_for("chat.postMessage", in_channel("D999"))
+    time.sleep(0.3)
+    assert len(double.calls_to("chat.postMessage", in_channel("D999"))) == 1  # the bot's own message is ignored
+    assert "Norrfors" not in unmapped[0].text() and logged(svc, answer_id_of(unmapped[0]))["scopes"] == ["publik"]
+
+
+def test_failures_reply_briefly_in_swedish_in_the_thread(client: TestClient, double: SlackDouble):
+    mention(client, "CPUB", "kan du krascha?", ts="500.1")
+    mention(client, "CPROJ", "är indexet uppe?", ts="500.2")
+    crash = double.wait_for("chat.postMessage", in_channel("CPUB"))[0]
+    assert crash.params["thread_ts"] == "500.1"
+    assert crash.params["text"] == "⚠️ Något gick fel när jag skulle svara. Försök igen om en stund."
+    assert "hemlig" not in crash.text() and "Traceback" not in crash.text()
+    domain = double.wait_for("chat.postMessage", in_channel("CPROJ"))[0]
+    assert domain.params["text"] == "⚠️ Indexet kan inte nås just nu. Försök igen om en stund."
+
+
+# ---- slash commands ------------------------------------------------------------------------------
+
+def test_slash_help_and_bad_input_answer_in_the_ack(client: TestClient, double: SlackDouble):
+    for text in ("hjälp", "", "okänt"):
+        response = command(client, double, text)
+        assert response.status_code == 200 and "/kompetens fråga" in response.text
+    assert "Okänt kommando" in command(client, double, "okänt").text
+    assert "Frågan får inte vara tom" in command(client, double, "fråga   ").text
+    assert "Ange en av länets kommuner" in command(client, double, "utkast Stockholm").text
+    assert "Okänt avsnitt 'budget'" in command(client, double, "utkast Åsele budget").text
+    time.sleep(0.2)
+    assert double.calls_to("respond") == []
+
+
+def test_slash_question_acks_first_then_answers(client: TestClient, double: SlackDouble, svc: SlackService):
+    started = time.monotonic()
+    ack = command(client, double, f"fråga långsam: {Q_PROJEKT}", channel="CPROJ")
+    assert time.monotonic() - started < 1.2 and "Jag letar i underlaget" in ack.text
+    reply = double.wait_for("respond")[0]
+    assert reply.at - started >= 1.4  # the work ran after the ack
+    assert reply.params["response_type"] == "in_channel" and "varannan vecka" in reply.params["text"]
+    assert logged(svc, answer_id_of(reply))["scopes"] == ["projekt"]
+
+
+def test_slash_draft_uses_channel_scopes(client: TestClient, double: SlackDouble, svc: SlackService):
+    ack = command(client, double, "utkast asele nulage Tidplan", channel="CASELE")
+    assert "Jag skriver ett utkast för Åsele" in ack.text
+    reply = double.wait_for("respond")[0]
+    assert svc.draft_calls[-1] == ("Åsele", ("nulage", "tidplan"), ("kommun:asele",))
+    assert reply.params["blocks"][0]["text"]["text"] == "Handlingsplan 2025 – Åsele (utkast)"
+    assert "*1. Nuläge: kompetensbehov och bristyrken*" in reply.text()
+    assert "&lt;script&gt;" in reply.text() and "<script>" not in reply.text()
+
+
+def test_slash_in_a_dm_uses_the_users_scopes_and_replies_privately(client: TestClient, double: SlackDouble):
+    command(client, double, f"fråga {Q_ASELE}", channel="DASELE", user="UASELE")
+    reply = double.wait_for("respond")[0]
+    assert reply.params["response_type"] == "ephemeral" and "sex svetsare" in reply.params["text"]
+
+
+# ---- feedback buttons ----------------------------------------------------------------------------
+
+def test_button_clicks_are_stored_with_question_and_answer(client: TestClient, double: SlackDouble,
+                                                           svc: SlackService):
+    mention(client, "CPUB", Q_PUBLIC, ts="600.1")
+    answer_id = answer_id_of(double.wait_for("chat.postMessage", in_channel("CPUB"))[0])
+    assert click(client, double, "feedback_ner", answer_id).status_code == 200
+    assert double.wait_for("respond")[0].params["text"] == THANKS
+    assert click(client, double, "feedback_upp", "0" * 32).status_code == 200
+    unknown = double.wait_for("respond", count=2)[1]
+    assert unknown.params["text"].startswith("⚠️ Svaret finns inte") and unknown.params["response_type"] == "ephemeral"
+    db = sqlite3.connect(svc.feedback.path)
+    rows = db.execute("SELECT f.rating, f.channel, a.question, a.answer_json FROM feedback f "
+                      "JOIN answers a USING (answer_id) WHERE answer_id = ?", (answer_id,)).fetchall()
+    db.close()
+    assert len(rows) == 1 and rows[0][:3] == (-1, "slack", Q_PUBLIC)
+    assert "tolv arbetsgivare" in json.loads(rows[0][3])["answer"]
+
+
+def test_bot_token_and_secret_stay_out_of_logs(client: TestClient, double: SlackDouble,
+                                               caplog: pytest.LogCaptureFixture):
+    caplog.set_level(logging.DEBUG)
+    mention(client, "CPUB", Q_PUBLIC, ts="700.1")
+    double.wait_for("chat.postMessage", in_channel("CPUB"))
+    assert caplog.text and BOT_TOKEN not in caplog.text and SECRET not in caplog.text
+
+
+def test_slack_is_mounted_only_when_configured(client: TestClient, svc: SlackService):
+    assert client.post("/slack/events", content=b"{}").status_code == 401  # mounted: unsigned is refused
+    plain = svc.settings.model_copy(update={"slack": svc.settings.slack.model_validate({})})
+    assert TestClient(create_app(DraftingService(plain))).post("/slack/events").status_code == 404
