@@ -6,6 +6,8 @@ and quotes verbatim; every number, name and date in the answer therefore stands 
 
 from __future__ import annotations
 
+import re
+
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -119,6 +121,10 @@ def _similar(a: frozenset[str], b: frozenset[str]) -> bool:
     return len(a & b) / max(1, len(a | b)) > 0.7
 
 
+_BRACKETED = re.compile(r"\s*\[[^\[\]\n]{1,30}\]")
+
+
 def _as_sentence(text: str) -> str:
-    text = " ".join(text.split())
+    # A footnote like "[3]" in the source would read as a citation marker: drop it.
+    text = " ".join(_BRACKETED.sub("", text).split())
     return text.rstrip(".") + "." if text[-1:] not in ".!?:" else text

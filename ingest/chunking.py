@@ -9,8 +9,8 @@ from assistant.records import Chunk, DocumentMeta, Segment
 
 _SENTENCE_END = re.compile(r"(?<=[.!?:])\s+(?=[A-ZÅÄÖ0-9\"'(–-])")
 
-# Bump when chunking changes, so unchanged files are re-chunked on the next ingest.
-CHUNKER_VERSION = "1"
+# Bump when loading or chunking changes, so unchanged files are re-indexed on the next ingest.
+CHUNKER_VERSION = "2"
 
 
 def chunk(

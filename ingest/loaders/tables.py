@@ -66,17 +66,35 @@ def filled_rows(rows: Iterable[Row]) -> list[NumberedRow]:
     return [(n, row) for n, row in enumerate(rows, start=1) if any(row)]
 
 
-def row_segments(grid: Grid, size: int, section: str | None, sheet: str | None) -> list[Segment]:
-    """Data rows as "Kolumn: värde | …" text, `size` rows per Segment, with source row ranges."""
+# Rows are grouped up to this many characters too: a group must fit the embedding model's window
+# (multilingual-e5 reads 512 tokens), and wide survey rows with repeated headers are long.
+ROW_SEGMENT_CHARS = 1200
+
+
+def row_segments(
+    grid: Grid, size: int, section: str | None, sheet: str | None, max_chars: int = ROW_SEGMENT_CHARS,
+) -> list[Segment]:
+    """Data rows as "Kolumn: värde | …" text, at most `size` rows and ~`max_chars` per Segment,
+    with source row ranges (a single longer row is a Segment of its own)."""
     if not grid.rows:
         header = " | ".join(grid.columns)
         return [Segment(text=header, section=section, rows=(grid.header_row, grid.header_row), sheet=sheet)]
-    segments = []
-    for start in range(0, len(grid.rows), size):
-        rows, numbers = grid.rows[start:start + size], grid.numbers[start:start + size]
-        text = "\n".join(_render_row(grid.columns, row) for row in rows)
-        segments.append(Segment(text=text, section=section, rows=(numbers[0], numbers[-1]), sheet=sheet))
+    segments: list[Segment] = []
+    lines: list[str] = []
+    numbers: list[int] = []
+    for row, number in zip(grid.rows, grid.numbers, strict=True):
+        line = _render_row(grid.columns, row)
+        if lines and (len(lines) == size or sum(map(len, lines)) + len(lines) + len(line) > max_chars):
+            segments.append(_row_segment(lines, numbers, section, sheet))
+            lines, numbers = [], []
+        lines.append(line)
+        numbers.append(number)
+    segments.append(_row_segment(lines, numbers, section, sheet))
     return segments
+
+
+def _row_segment(lines: list[str], numbers: list[int], section: str | None, sheet: str | None) -> Segment:
+    return Segment(text="\n".join(lines), section=section, rows=(numbers[0], numbers[-1]), sheet=sheet)
 
 
 def _render_row(columns: Sequence[str], row: Row) -> str:
