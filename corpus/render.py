@@ -906,7 +906,7 @@ def render_xlsx(df: pd.DataFrame, spec, agg, out: Path) -> None:
         st = agg[slugify(k)]
         rader.append((f"Svar {k}", f"{st['antal_svar']} av {st['utskick']} ({st['svarsfrekvens']} %)"))
     rader += [
-        ("Rekryteringsbehov", "Antal personer som arbetgivaren behöver rekrytera inom 12 månader respektive inom 3 år (3 år inkluderar de första 12 månaderna)."),
+        ("Rekryteringsbehov", "Antal personer som arbetsgivaren behöver rekrytera inom 12 månader respektive inom 3 år (3 år inkluderar de första 12 månaderna)."),
         ("Svårighet att rekrytera", "Skala 1–5 där 1 = inga svårigheter och 5 = mycket stora svårigheter."),
         ("Yrkesklassificering", "SSYK 2012, fyrsiffernivå. Bransch enligt SNI 2007 (avdelning, två siffror)."),
         ("Sekretess", "Arbetsgivarnas namn får inte spridas utanför projektet. I publika sammanställningar redovisas inte grupper med färre än fem svar (för få svar)."),

@@ -7,6 +7,7 @@ stämmer med enkätens aggregat och att kontrollfakta finns i de citerade filern
 from __future__ import annotations
 
 import fnmatch
+import functools
 import importlib.util
 import io
 import re
@@ -43,18 +44,20 @@ def norm(s: str) -> str:
     return re.sub(r"\s+", " ", s.replace("\xa0", " ")).strip()
 
 
-def pdf_pages(path: Path) -> list[str]:
+@functools.lru_cache(maxsize=None)
+def pdf_pages(path: Path) -> tuple[str, ...]:
     from pypdf import PdfReader
 
-    return [p.extract_text() or "" for p in PdfReader(str(path)).pages]
+    return tuple(p.extract_text() or "" for p in PdfReader(str(path)).pages)
 
 
-def docx_content(path: Path) -> tuple[list[str], list[list[list[str]]]]:
+@functools.lru_cache(maxsize=None)
+def docx_content(path: Path) -> tuple:
     import docx
 
     d = docx.Document(str(path))
-    paras = [p.text for p in d.paragraphs]
-    tables = [[[c.text for c in row.cells] for row in t.rows] for t in d.tables]
+    paras = tuple(p.text for p in d.paragraphs)
+    tables = tuple(tuple(tuple(c.text for c in row.cells) for row in t.rows) for t in d.tables)
     return paras, tables
 
 
@@ -65,13 +68,14 @@ def xlsx_values(path: Path) -> dict[str, list[tuple]]:
     return {ws.title: [tuple(c.value for c in row) for row in ws.iter_rows()] for ws in wb.worksheets}
 
 
+@functools.lru_cache(maxsize=None)
 def file_text(path: Path) -> str:
     suf = path.suffix.lower()
     if suf == ".pdf":
         return "\n".join(pdf_pages(path))
     if suf == ".docx":
         paras, tables = docx_content(path)
-        return "\n".join(paras + [" | ".join(r) for t in tables for r in t])
+        return "\n".join(list(paras) + [" | ".join(r) for t in tables for r in t])
     if suf == ".xlsx":
         return "\n".join(" | ".join("" if v is None else str(v) for v in row)
                          for rows in xlsx_values(path).values() for row in rows)
