@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 
 WEB = Path(__file__).parent / "web"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+MAX_BODY_BYTES = 1_000_000
 _SOURCE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,200}$")
 _PAGE_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; object-src 'none'; "
@@ -85,6 +86,7 @@ def create_app(service: Service | None = None) -> FastAPI:
                   responses={401: {"model": ErrorOut}, 403: {"model": ErrorOut}, 422: {"model": ErrorOut}})
     app.state.service = svc
     app.state.tokens = TokenRegistry(svc.settings.api.tokens)
+    _limit_body_size(app)
     _add_error_handlers(app)
     _add_api_routes(app)
     _add_page_routes(app)
@@ -93,6 +95,14 @@ def create_app(service: Service | None = None) -> FastAPI:
 
         slack_bot.mount(app, slack_bot.create_bolt_app(svc))
     return app
+
+
+def _limit_body_size(app: FastAPI) -> None:
+    @app.middleware("http")
+    async def refuse_large_bodies(request: Request, call_next: Any) -> Response:
+        if int(request.headers.get("content-length") or 0) > MAX_BODY_BYTES:
+            return JSONResponse({"detail": "Begäran är för stor."}, status_code=413)
+        return await call_next(request)  # type: ignore[no-any-return]
 
 
 def _add_error_handlers(app: FastAPI) -> None:

@@ -48,6 +48,18 @@ _MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
 _SECTION_LIMIT = 2900  # Slack allows 3000 characters in a section's text
 
 
+class InvalidQuestion(KompetensError):
+    """The message holds no usable question (empty, or too long)."""
+
+
+def slack_question(text: str) -> str:
+    """The question as the API would accept it; InvalidQuestion with a Swedish hint otherwise."""
+    try:
+        return question_text(text)
+    except ValueError as exc:
+        raise InvalidQuestion(f"{exc} Skriv frågan efter @Kompetensassistenten, t.ex. ”Vilka bristyrken finns i Åsele?”") from None
+
+
 def failure_text(exc: BaseException) -> str:
     """The one Swedish reply for a failure: the domain error's own message, or a short general one."""
     if isinstance(exc, KompetensError):
@@ -87,7 +99,7 @@ class SlackBot:
         channel = event["channel"]
         post = _poster(client, channel, thread)
         with replying(post):
-            question = question_text(self.thread_question(client, event, bot, only_mentions))
+            question = slack_question(self.thread_question(client, event, bot, only_mentions))
             answer = self.service.ask_logged(question, self.channel_scopes(channel, event.get("user")), "slack")
             post(answer.answer, answer_blocks(answer, self.public_url))
 

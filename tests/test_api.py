@@ -191,6 +191,8 @@ def test_invalid_json_and_query_limits_are_swedish(client: TestClient):
     assert client.get("/api/search", params={"q": ""}).json()["detail"] == "Sökfrågan får inte vara tom."
     assert client.get("/api/search", params={"q": "x", "k": 99}).json()["detail"] == "Antalet träffar får vara högst 50."
     assert client.get("/finns-inte").json()["detail"] == "Sidan eller resursen finns inte."
+    huge = client.post("/api/ask", content=b" " * 1_000_001, headers={"Content-Type": "application/json"})
+    assert huge.status_code == 413 and huge.json() == {"detail": "Begäran är för stor."}
 
 
 # ---- errors ----------------------------------------------------------------------------------

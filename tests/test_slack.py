@@ -17,12 +17,11 @@ from urllib.parse import urlencode
 
 import pytest
 from fastapi.testclient import TestClient
-from httpx import Response
 
 from assistant.api import create_app
-from assistant.errors import IndexUnavailable
+from assistant.errors import IndexUnavailable, KompetensError
 from assistant.records import Answer
-from assistant.slack_bot import THANKS
+from assistant.slack_bot import THANKS, run_socket_mode
 from tests.slack_double import BOT_USER, Call, SlackDouble, sign
 from tests.test_api import Q_ASELE, Q_PROJEKT, Q_PUBLIC, DraftingService, make_service
 
@@ -74,31 +73,31 @@ def clean_double(double: SlackDouble) -> None:
     double.reset()
 
 
-def post(client: TestClient, body: str, content_type: str, headers: dict[str, str] | None = None) -> Response:
+def post(client: TestClient, body: str, content_type: str, headers: dict[str, str] | None = None) -> Any:
     return client.post("/slack/events", content=body.encode(),
                        headers={"Content-Type": content_type, **(headers if headers is not None else sign(body, SECRET))})
 
 
-def event(client: TestClient, ev: dict[str, Any]) -> Response:
+def event(client: TestClient, ev: dict[str, Any]) -> Any:
     body = json.dumps({"token": "x", "team_id": "T1", "api_app_id": "A1", "type": "event_callback",
                        "event_id": f"Ev{time.monotonic_ns()}", "event_time": int(time.time()), "event": ev})
     return post(client, body, "application/json")
 
 
-def mention(client: TestClient, channel: str, text: str, ts: str, user: str = "U1", thread_ts: str | None = None) -> Response:
+def mention(client: TestClient, channel: str, text: str, ts: str, user: str = "U1", thread_ts: str | None = None) -> Any:
     ev = {"type": "app_mention", "user": user, "text": f"<@{BOT_USER}> {text}", "ts": ts, "channel": channel,
           "event_ts": ts} | ({"thread_ts": thread_ts} if thread_ts else {})
     return event(client, ev)
 
 
-def command(client: TestClient, double: SlackDouble, text: str, channel: str = "CPUB", user: str = "U1") -> Response:
+def command(client: TestClient, double: SlackDouble, text: str, channel: str = "CPUB", user: str = "U1") -> Any:
     body = urlencode({"token": "x", "team_id": "T1", "channel_id": channel, "channel_name": "allmant",
                       "user_id": user, "command": "/kompetens", "text": text, "trigger_id": "1.2",
                       "response_url": double.response_url("kommando"), "api_app_id": "A1"})
     return post(client, body, "application/x-www-form-urlencoded")
 
 
-def click(client: TestClient, double: SlackDouble, action_id: str, answer_id: str) -> Response:
+def click(client: TestClient, double: SlackDouble, action_id: str, answer_id: str) -> Any:
     payload = {"type": "block_actions", "team": {"id": "T1"}, "user": {"id": "U1"}, "api_app_id": "A1",
                "channel": {"id": "CPUB"}, "container": {"type": "message", "message_ts": "5.0", "channel_id": "CPUB"},
                "message": {"ts": "5.0", "text": "svar"}, "trigger_id": "1.2", "response_url": double.response_url("knapp"),
@@ -214,6 +213,14 @@ def test_failures_reply_briefly_in_swedish_in_the_thread(client: TestClient, dou
     assert "hemlig" not in crash.text() and "Traceback" not in crash.text()
     domain = double.wait_for("chat.postMessage", in_channel("CPROJ"))[0]
     assert domain.params["text"] == "⚠️ Indexet kan inte nås just nu. Försök igen om en stund."
+    mention(client, "CASELE", "", ts="500.3")
+    empty = double.wait_for("chat.postMessage", in_channel("CASELE"))[0]
+    assert empty.params["thread_ts"] == "500.3" and empty.params["text"].startswith("⚠️ Frågan får inte vara tom.")
+
+
+def test_socket_mode_needs_an_app_token(svc: SlackService):
+    with pytest.raises(KompetensError, match="KOMPETENS_SLACK_APP_TOKEN"):
+        run_socket_mode(svc)
 
 
 # ---- slash commands ------------------------------------------------------------------------------
