@@ -21,6 +21,7 @@ from fastapi.responses import Response
 from slack_bolt import App
 from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_response
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 from starlette.concurrency import run_in_threadpool
 
 from assistant.api_schemas import MAX_QUESTION, SECTION_KEYS, question_text
@@ -109,8 +110,12 @@ class SlackBot:
         thread = event.get("thread_ts")
         if not thread or thread == event.get("ts"):
             return question
-        messages: list[dict[str, Any]] = client.conversations_replies(channel=event["channel"], ts=thread,
-                                                                     limit=50).get("messages", [])
+        try:
+            messages: list[dict[str, Any]] = client.conversations_replies(channel=event["channel"], ts=thread,
+                                                                         limit=50).get("messages", [])
+        except SlackApiError as exc:  # e.g. a missing history scope: answer the question on its own
+            log.warning("Tråden kunde inte läsas (%s); svarar utan sammanhang", exc.response.get("error"))
+            return question
         earlier = [clean(m.get("text", "")) for m in messages
                    if not m.get("bot_id") and float(m.get("ts", "0")) < float(event["ts"])
                    and (not only_mentions or (bot is not None and f"<@{bot}" in m.get("text", "")))]
@@ -120,8 +125,8 @@ class SlackBot:
 
     def on_command(self, ack: Callable[..., None], command: dict[str, Any], respond: Callable[..., Any]) -> None:
         """`/kompetens fråga …`, `/kompetens utkast <kommun> [avsnitt …]`, `/kompetens hjälp`."""
-        verb, _, rest = command.get("text", "").strip().partition(" ")
-        verb = slugify(verb)
+        word, _, rest = command.get("text", "").strip().partition(" ")
+        verb = slugify(word)
         if verb in ("fraga", "fragan"):
             self._command_ask(ack, command, respond, rest)
         elif verb == "utkast":
@@ -129,7 +134,7 @@ class SlackBot:
         elif verb in ("", "hjalp", "help"):
             ack(HELP)
         else:
-            ack(f"Okänt kommando '{verb[:30]}'.\n\n{HELP}")
+            ack(f"Okänt kommando '{word[:30]}'.\n\n{HELP}")
 
     def _command_ask(self, ack: Callable[..., None], command: dict[str, Any], respond: Callable[..., Any],
                      text: str) -> None:

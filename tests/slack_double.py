@@ -43,6 +43,7 @@ class SlackDouble:
     def __init__(self) -> None:
         self.calls: list[Call] = []
         self.threads: dict[str, list[dict[str, Any]]] = {}  # thread ts → messages for conversations.replies
+        self.errors: dict[str, str] = {}  # method → Slack error code to answer with (ok: false)
         self._lock = threading.Lock()
         self._ts = itertools.count(1)
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -66,6 +67,7 @@ class SlackDouble:
         with self._lock:
             self.calls.clear()
             self.threads.clear()
+            self.errors.clear()
 
     def close(self) -> None:
         self._server.shutdown()
@@ -91,6 +93,8 @@ class SlackDouble:
             self.calls.append(call)
         if call.method == "respond":
             return "ok"
+        if call.method in self.errors:
+            return {"ok": False, "error": self.errors[call.method]}
         ts = f"1700000000.{next(self._ts):06d}"
         answers: dict[str, dict[str, Any]] = {
             "auth.test": {"user_id": BOT_USER, "bot_id": "BBOT", "team_id": "T1", "user": "kompetens",

@@ -188,6 +188,14 @@ def test_follow_up_in_a_thread_uses_the_earlier_question(client: TestClient, dou
     assert logged(svc, answer_id_of(reply))["question"] == "Vilket sågverk i Åsele behöver svetsare? Och hur många?"
 
 
+def test_unreadable_thread_still_gets_an_answer(client: TestClient, double: SlackDouble, svc: SlackService):
+    double.errors["conversations.replies"] = "missing_scope"
+    mention(client, "CASELE", Q_ASELE, ts="310.0", thread_ts="309.0")
+    reply = double.wait_for("chat.postMessage", in_channel("CASELE"))[0]
+    assert reply.params["thread_ts"] == "309.0" and "sex svetsare" in reply.params["text"]
+    assert logged(svc, answer_id_of(reply))["question"] == Q_ASELE
+
+
 def test_direct_messages_use_the_users_scopes(client: TestClient, double: SlackDouble, svc: SlackService):
     def dm(user: str, channel: str, text: str, ts: str, **extra: str) -> None:
         event(client, {"type": "message", "channel_type": "im", "channel": channel, "user": user, "text": text,
