@@ -1,0 +1,12 @@
+"""The evaluation of Kompetensassistenten: a fixed Swedish question set, metrics, a LangChain baseline.
+
+- `questions.yaml` – the question set (see `evals.questions` for the schema);
+- `evals.questions` – load and validate the set;
+- `evals.corpus` – the document catalogue (scopes, titles) and cached source texts;
+- `evals.metrics` – pure metric functions and evaluators (overall score + per-question scores);
+- `evals.baseline` – the plain LangChain RAG pipeline the system is compared with;
+- `evals.runner` – run the system and the baseline over the set and score both;
+- `evals.report` – the Markdown and JSON reports in `evals/reports/`.
+
+Run it with `kompetens eval` (see `assistant/cli.py`) or `pytest -m integration tests/test_evals.py`.
+"""
