@@ -91,8 +91,9 @@ def fact_pattern(fact: Fact) -> re.Pattern[str]:
     """The compiled pattern of a fact, case-insensitive.
 
     A plain fact matches as whole words; its numbers also match with or without thousands
-    separators ('1 289' = '1289') and with a decimal point for a decimal comma ('34,4' = '34.4');
-    any dash matches any dash. A regex fact is used as written.
+    separators ('1 289' = '1289') and with a decimal point for a decimal comma ('34,4' = '34.4'),
+    but not as part of a date, range or longer number ('20' is not in '2026-01-20'); any dash
+    matches any dash. A regex fact is used as written.
     """
     if fact.regex:
         return re.compile(fact.text, re.IGNORECASE)
@@ -107,6 +108,10 @@ def fact_pattern(fact: Fact) -> re.Pattern[str]:
     body = "".join(parts)
     start = r"(?<!\w)" if text[:1].isalnum() else ""
     end = r"(?!\w)" if text[-1:].isalnum() else ""
+    if text[:1].isdigit():  # '20' is no fact in '2026-01-20' or '3,20'
+        start += r"(?<!\d[,.:/\-–])"
+    if text[-1:].isdigit():
+        end += r"(?![,.:/\-–]\d)"
     return re.compile(start + body + end, re.IGNORECASE)
 
 
