@@ -13,6 +13,9 @@ from importlib import resources
 
 import Stemmer
 
+# Bump when analysis changes: the lexical index then re-analyses stored chunks (no re-embedding).
+ANALYZER_VERSION = "2"
+
 _TOKEN_RE = re.compile(r"[0-9a-zåäöéüæø]+")
 _LINKS = ("", "s", "e", "a", "u")
 _MIN_PART = 3
@@ -88,6 +91,9 @@ def analyze_token(token: str) -> list[str]:
     """Index terms for one token: its stem, then stems of its compound parts and leading joins."""
     stem = _stemmer().stemWord
     terms = [stem(token)]
+    if token.endswith("et") and len(token) > 6:
+        # Snowball keeps the definite neuter "-et" ("sågverket"), so add the indefinite form's stem.
+        terms.append(stem(token[:-2]))
     parts = split_compound(token)
     for i, part in enumerate(parts):
         terms.append(stem(part))
@@ -101,4 +107,30 @@ def analyze(text: str) -> list[str]:
     terms: list[str] = []
     for token in tokenize(text):
         terms.extend(analyze_token(token))
+    return terms
+
+
+# Acronyms users write that the documents often spell out (and the reverse is handled by the
+# documents themselves, which usually introduce the acronym once).
+ACRONYMS = {
+    "rus": "regional utvecklingsstrategi",
+    "yh": "yrkeshögskola",
+    "af": "arbetsförmedlingen",
+    "komvux": "kommunal vuxenutbildning",
+    "sfi": "svenska för invandrare",
+    "esf": "europeiska socialfonden",
+    "ykb": "yrkeskompetensbevis",
+}
+
+
+def expansions(text: str) -> dict[str, list[str]]:
+    """Analysed acronym → the analysed terms of its spelled-out form, for acronyms in `text`."""
+    return {analyze_token(t)[0]: analyze(ACRONYMS[t]) for t in set(tokenize(text)) if t in ACRONYMS}
+
+
+def analyze_query(text: str) -> list[str]:
+    """Index terms of a query, with acronyms also spelled out."""
+    terms = analyze(text)
+    for spelled in expansions(text).values():
+        terms.extend(spelled)
     return terms

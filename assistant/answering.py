@@ -31,9 +31,13 @@ def answer(service: Service, question: str, scopes: tuple[str, ...]) -> Answer:
                       mode="enkät", answer_id=answer_id)
     passages = service.search(question, scopes, ANSWER_PASSAGES)
     clock.lap("sökning_ms")
-    evidence = compose_answer.assess(question, passages, service.settings.answer)
+    evidence = compose_answer.assess(
+        question, passages, service.settings.answer,
+        lambda terms: service.index.lexical.document_frequencies(terms, scopes),
+    )
     if not evidence.relevant:
         return refusal(scopes, clock.done(), answer_id)
+    passages = current_first(service, passages, scopes)
     model = service.chat_model
     if model is not None:
         try:
@@ -47,6 +51,16 @@ def answer(service: Service, question: str, scopes: tuple[str, ...]) -> Answer:
             clock.note(f"llm_fel_{getattr(exc, 'reason', 'okänt')}", 1.0)
             return _extractive(question, passages, scopes, clock, answer_id, fallback=True)
     return _extractive(question, passages, scopes, clock, answer_id, fallback=False)
+
+
+def current_first(service: Service, passages: list[Passage], scopes: tuple[str, ...]) -> list[Passage]:
+    """Drop passages of documents that a newer document in scope replaces, when other evidence remains.
+
+    A replaced plan is history: it should not answer questions about what holds now.
+    """
+    replaced = {d.replaces for d in service.index.lexical.documents(scopes) if d.replaces}
+    current = [p for p in passages if p.doc_id not in replaced]
+    return current or passages
 
 
 def refusal(scopes: tuple[str, ...], timings: dict[str, float], answer_id: str | None = None) -> Answer:

@@ -212,6 +212,49 @@ def slack() -> None:
         _fail(exc)
 
 
+@app.command(name="eval")
+def evaluate(
+    question_set: Annotated[Path | None, typer.Option("--set", help="Frågeuppsättning (YAML). Standard: evals/questions.yaml.")] = None,
+    baseline: Annotated[bool, typer.Option("--baseline/--no-baseline", help="Kör även LangChain-baslinjen.")] = True,
+    as_json: Annotated[bool, typer.Option("--json", help="Skriv ut måtten som JSON.")] = False,
+    report_dir: Annotated[Path | None, typer.Option("--report-dir", help="Rapportmapp. Standard: evals/reports/.")] = None,
+) -> None:
+    """Utvärdera mot den fasta frågeuppsättningen (och baslinjen); skriver rapport, avslutar med 1 vid underkänd grind."""
+    runner, report = _evals()
+    service = _service()
+    try:
+        with err.status("Utvärderar …") as status:
+            run = runner.evaluate(service, question_set or runner.DEFAULT_SET, baseline, progress=status.update)
+    except KompetensError as exc:
+        _fail(exc)
+    doc = runner.results(run, command=" ".join(["kompetens", *sys.argv[1:]]))
+    paths = report.write_reports(doc, report_dir or report.REPORT_DIR)
+    if as_json:
+        sys.stdout.write(json.dumps(report.stdout_document(doc), ensure_ascii=False, indent=2) + "\n")
+    else:
+        table = Table(title=f"Utvärdering ({doc['n_questions']} frågor)")
+        for column in ("Mått", "System", "Baslinje", "Grind"):
+            table.add_column(column)
+        for row in report.summary(doc):
+            table.add_row(*row)
+        console.print(table)
+    err.print(f"Rapport: {paths[1]} och {paths[0]}")
+    for failure in doc["gates"]["failures"]:
+        err.print(f"[red]Underkänd grind:[/] {failure}")
+    if doc["gates"]["failures"]:
+        raise typer.Exit(code=1)
+
+
+def _evals() -> tuple[Any, Any]:
+    # evals/ lives beside the packages in a checkout and is not installed with them.
+    try:
+        from evals import report, runner
+    except ModuleNotFoundError:
+        sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+        from evals import report, runner
+    return runner, report
+
+
 def _snippet(text: str, limit: int = 300) -> str:
     flat = " ".join(text.split())
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"

@@ -6,12 +6,14 @@ and quotes verbatim; every number, name and date in the answer therefore stands 
 
 from __future__ import annotations
 
+import math
 import re
+from collections.abc import Callable
 
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from assistant.analyzer import analyze
+from assistant.analyzer import analyze, expansions
 from assistant.citations import split_sentences
 from assistant.config import AnswerSettings
 from assistant.records import Passage
@@ -26,7 +28,8 @@ REFUSAL_HELP = (
 # Words that say what kind of question it is, not what it is about.
 _QUESTION_TERMS = frozenset(analyze(
     "vad hur vilka vilken vilket varför när var finns fanns säger sägs står ska skall kommer många mycket "
-    "gäller berätta beskriv förklara ange lista nämn enligt stor störst största ingår"
+    "gäller berätta beskriv förklara ange lista nämn enligt stor störst största ingår ofta länge snabbt "
+    "tidigt sent igen egentligen just nu"
 ))
 
 MAX_SENTENCES = 4
@@ -48,22 +51,54 @@ def question_terms(question: str) -> set[str]:
     return {t for t in analyze(question) if t not in _QUESTION_TERMS and len(t) > 1}
 
 
-def assess(question: str, passages: Sequence[Passage], rule: AnswerSettings) -> Evidence:
+Frequencies = Callable[[Sequence[str]], tuple[dict[str, int], int]]
+
+
+def assess(question: str, passages: Sequence[Passage], rule: AnswerSettings, frequencies: Frequencies) -> Evidence:
     """Decide whether the passages in scope can answer the question at all.
 
-    Relevant when the best passage is very similar in meaning, or similar enough and holding at
-    least `rule.coverage_min` of the question's content terms (thresholds from the settings).
+    Coverage is the IDF-weighted share of the question's content terms that the best passages
+    hold: a rare term (a place, a programme, a name) the evidence lacks weighs most, and a term
+    that nowhere in the caller's material occurs weighs the most of all. Relevant when the best
+    passage is very similar in meaning, or similar enough and covering at least `rule.coverage_min`.
     """
     if not passages:
         return Evidence(0.0, 0.0, False)
-    terms = question_terms(question)
+    terms = sorted(question_terms(question))
     found: set[str] = set()
     for p in passages[:3]:
         found |= set(analyze(f"{p.title} {p.section or ''} {p.text}"))
-    coverage = len(terms & found) / len(terms) if terms else 0.0
+    for acronym, spelled in expansions(question).items():
+        if set(spelled) <= found:
+            found.add(acronym)
+    coverage = _weighted_coverage(terms, found, frequencies)
     top_dense = max((p.dense_score or 0.0) for p in passages)
-    relevant = top_dense >= rule.dense_strong or (top_dense >= rule.dense_min and coverage >= rule.coverage_min)
+    if is_english(question):  # Swedish text shares few terms with an English question: meaning decides
+        relevant = top_dense >= rule.dense_min_english
+    else:
+        relevant = top_dense >= rule.dense_strong or (top_dense >= rule.dense_min and coverage >= rule.coverage_min)
     return Evidence(round(coverage, 3), round(top_dense, 4), relevant)
+
+
+_ENGLISH = frozenset(
+    "the a an what which who whom how why when where is are was were does do did of in for to and or "
+    "with about from by on at this that these there their".split()
+)
+
+
+def is_english(question: str) -> bool:
+    """True when the question reads as English (a share of English function words)."""
+    words = re.findall(r"[a-zåäö]+", question.lower())
+    return bool(words) and sum(w in _ENGLISH for w in words) / len(words) >= 0.25
+
+
+def _weighted_coverage(terms: Sequence[str], found: set[str], frequencies: Frequencies) -> float:
+    if not terms:
+        return 0.0
+    df, total = frequencies(terms)
+    weight = {t: math.log((total + 1) / (df.get(t, 0) + 0.5)) for t in terms}
+    whole = sum(weight.values())
+    return sum(weight[t] for t in terms if t in found) / whole if whole > 0 else 0.0
 
 
 @dataclass(frozen=True)
@@ -99,7 +134,7 @@ def _candidates(wanted: set[str], passages: Sequence[Passage]) -> list[_Candidat
     for n, passage in enumerate(passages, start=1):
         prior = 1.0 / (n + 1)  # retrieval rank as a prior: the semantic match of the whole passage
         context = set(analyze(f"{passage.title} {passage.section or ''}"))
-        for position, sentence in enumerate(_sentences(passage)):
+        for position, sentence in enumerate(_sentences(passage, wanted)):
             terms = frozenset(analyze(sentence))
             if len(terms) < 3:
                 continue
@@ -111,10 +146,33 @@ def _candidates(wanted: set[str], passages: Sequence[Passage]) -> list[_Candidat
     return out
 
 
-def _sentences(passage: Passage) -> list[str]:
-    if passage.rows:  # table rows: one line per row, quoted whole
-        return [line.strip() for line in passage.text.splitlines() if line.strip()]
+def _sentences(passage: Passage, wanted: set[str]) -> list[str]:
+    if passage.rows:
+        return [part for line in passage.text.splitlines() if line.strip() for part in _row_parts(line, wanted)]
     return [s.strip() for s in split_sentences(passage.text) if s.strip()]
+
+
+_LONG_CELL = 60
+_ROW_CELLS = 6
+
+
+def _row_parts(line: str, wanted: set[str]) -> list[str]:
+    """A table row as answer candidates: each long text cell alone, and the short cells together.
+
+    Rows read "Kolumn: värde | …"; a long cell (a free-text assessment) answers on its own, while
+    the short cells (yrke, kommun, figures) make a compact row of the cells the question asks
+    about, or of the first cells when the row has no text cell; each cell is verbatim source text.
+    """
+    cells = [c.strip() for c in line.split(" | ") if c.strip()]
+    long_cells = [c.split(": ", 1)[-1] for c in cells if len(c) > _LONG_CELL]
+    short_cells = [c for c in cells if len(c) <= _LONG_CELL]
+    asked = [c for c in short_cells if wanted & set(analyze(c))]
+    if long_cells:
+        chosen = asked if len(asked) >= 2 else []
+    else:
+        chosen = asked if len(asked) >= 2 else short_cells
+    short = " | ".join(chosen[:_ROW_CELLS])
+    return [*long_cells, short] if short else long_cells
 
 
 def _similar(a: frozenset[str], b: frozenset[str]) -> bool:

@@ -44,8 +44,11 @@ class RetrievalSettings(_Group):
 class AnswerSettings(_Group):
     """The refusal rule, calibrated for the default e5 embedder on the sample corpus (see evals/)."""
 
-    dense_strong: float = Field(0.86, description="Best passage this similar: answerable on meaning alone.")
+    dense_strong: float = Field(0.87, description="Best passage this similar: answerable on meaning alone.")
     dense_min: float = Field(0.80, description="Below this similarity the question is refused.")
+    dense_min_english: float = Field(
+        0.80, description="English questions over Swedish text: the similarity that suffices."
+    )
     coverage_min: float = Field(
         0.5, ge=0, le=1, description="Share of the question's content terms the best passages must hold."
     )

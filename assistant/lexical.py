@@ -14,8 +14,8 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from assistant.analyzer import analyze
-from assistant.records import Chunk, DocumentInfo, Passage, Table
+from assistant.analyzer import ANALYZER_VERSION, analyze, analyze_query
+from assistant.records import Chunk, DocumentInfo, Passage, Table, index_text_of
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (
@@ -31,6 +31,7 @@ CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
 CREATE VIRTUAL TABLE IF NOT EXISTS chunk_terms USING fts5(
     terms, id UNINDEXED, scope UNINDEXED, tokenize = 'unicode61 remove_diacritics 0'
 );
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS tables (
     doc_id TEXT NOT NULL, name TEXT NOT NULL, header_row INTEGER NOT NULL,
     columns TEXT NOT NULL, rows TEXT NOT NULL, PRIMARY KEY (doc_id, name)
@@ -49,6 +50,21 @@ class LexicalStore:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(_SCHEMA)
+        self._reanalyse_if_outdated()
+
+    def _reanalyse_if_outdated(self) -> None:
+        """Re-analyse every stored chunk when the analyzer changed since the index was written."""
+        with self._lock, _transaction(self._db):
+            row = self._db.execute("SELECT value FROM meta WHERE key = 'analyzer'").fetchone()
+            if row and row[0] == ANALYZER_VERSION:
+                return
+            self._db.execute("DELETE FROM chunk_terms")
+            rows = self._db.execute("SELECT id, scope, text, meta FROM chunks").fetchall()
+            self._db.executemany(
+                "INSERT INTO chunk_terms (terms, id, scope) VALUES (?,?,?)",
+                [(" ".join(analyze(_index_text(text, json.loads(meta)))), cid, scope) for cid, scope, text, meta in rows],
+            )
+            self._db.execute("INSERT OR REPLACE INTO meta VALUES ('analyzer', ?)", (ANALYZER_VERSION,))
 
     def close(self) -> None:
         """Close the database."""
@@ -138,7 +154,7 @@ class LexicalStore:
 
     def search(self, query: str, scopes: Sequence[str], limit: int) -> list[tuple[str, float]]:
         """BM25 search within `scopes` (filtered inside the query); (chunk id, score) best first."""
-        terms = sorted(set(analyze(query)))
+        terms = sorted(set(analyze_query(query)))
         if not terms or not scopes:
             return []
         match = " OR ".join(f'"{t}"' for t in terms)
@@ -148,6 +164,22 @@ class LexicalStore:
         )
         with self._lock:
             return [(r[0], float(r[1])) for r in self._db.execute(sql, [match, *scopes, limit])]
+
+    def document_frequencies(self, terms: Sequence[str], scopes: Sequence[str]) -> tuple[dict[str, int], int]:
+        """How many chunks within `scopes` hold each analysed term, and how many chunks there are."""
+        if not scopes:
+            return {t: 0 for t in terms}, 0
+        marks = _marks(scopes)
+        with self._lock:
+            total = int(self._db.execute(
+                f"SELECT COUNT(*) FROM chunk_terms WHERE scope IN ({marks})", list(scopes)).fetchone()[0])
+            found = {
+                term: int(self._db.execute(
+                    f"SELECT COUNT(*) FROM chunk_terms WHERE chunk_terms MATCH ? AND scope IN ({marks})",
+                    [f'"{term}"', *scopes]).fetchone()[0])
+                for term in terms
+            }
+        return found, total
 
     def passages(self, ids: Sequence[str], scopes: Sequence[str]) -> dict[str, Passage]:
         """Committed chunks by id, as passages with score 0, restricted to `scopes`."""
@@ -182,6 +214,10 @@ class LexicalStore:
                 table = Table(name, tuple(json.loads(columns)), tuple(tuple(r) for r in json.loads(data)), header_row)
                 out.append((docs[doc_id], table))
         return out
+
+
+def _index_text(text: str, meta: dict[str, Any]) -> str:
+    return index_text_of(meta["title"], meta.get("sheet"), meta.get("section"), text)
 
 
 def _passage(chunk_id: str, text: str, meta: dict[str, Any]) -> Passage:

@@ -113,6 +113,13 @@ class Chunk:
         return {k: v for k, v in raw.items() if v is not None}
 
 
+def index_text_of(title: str, sheet: str | None, section: str | None, text: str) -> str:
+    """What is embedded and term-indexed for a chunk: title, sheet and section give the text context."""
+    parts = [title, sheet, section]
+    heading = " – ".join(p for i, p in enumerate(parts) if p and p not in parts[:i])
+    return f"{heading}\n{text}"
+
+
 @dataclass(frozen=True)
 class Passage:
     """A retrieved chunk with its score: what search returns and answers cite."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 
-from assistant.records import Chunk, DocumentMeta, Segment
+from assistant.records import Chunk, DocumentMeta, Segment, index_text_of
 
 _SENTENCE_END = re.compile(r"(?<=[.!?:])\s+(?=[A-ZÅÄÖ0-9\"'(–-])")
 
@@ -36,9 +36,7 @@ def chunk(
 
 def index_text(c: Chunk) -> str:
     """What is embedded and term-indexed for a chunk: title and section give the text its context."""
-    parts = [c.title, c.sheet, c.section]
-    heading = " – ".join(p for i, p in enumerate(parts) if p and p not in parts[:i])
-    return f"{heading}\n{c.text}"
+    return index_text_of(c.title, c.sheet, c.section, c.text)
 
 
 def _pack(text: str, max_chars: int) -> Iterator[str]:

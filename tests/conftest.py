@@ -42,3 +42,20 @@ def write(path: Path, text: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
     return path
+
+
+E5_INDEX = REPO / ".cache" / "e5-index"
+
+
+@pytest.fixture(scope="session")
+def corpus_service() -> Iterator[Service]:
+    """The sample corpus indexed once per test run with the real e5 embedder (incremental, so a
+    previous run's index in .cache/ is reused when nothing changed)."""
+    import contextlib
+
+    settings = Settings(data_dir=E5_INDEX, embed={"backend": "e5"}, llm={"provider": "none"})
+    service = Service(settings)
+    with contextlib.chdir(REPO):
+        report = service.ingest([REPO / "corpus"], prune=True)
+    assert not report.failed, [o.message for o in report.outcomes if o.status == "misslyckad"]
+    yield service

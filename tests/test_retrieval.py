@@ -52,3 +52,17 @@ def test_no_result_is_ever_outside_the_callers_scopes(tmp_path_factory, docs, ca
     docs_seen = svc.sources(sorted(caller))
     assert all(d.scope in caller for d in docs_seen)
     svc.index.lexical.close()
+
+
+def test_lexical_terms_are_rebuilt_when_the_analyzer_changes(service: Service, tmp_path: Path, monkeypatch):
+    from assistant.lexical import LexicalStore
+
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path / "k" / "a.md", "# Intervjuer\n\nSågverket i byn behöver svetsare.\n")
+    service.ingest([tmp_path / "k"], scope="publik")
+    store = service.index.lexical
+    store._db.execute("DELETE FROM chunk_terms")  # noqa: SLF001  (an index written by an older analyzer)
+    store._db.execute("UPDATE meta SET value = 'gammal' WHERE key = 'analyzer'")  # noqa: SLF001
+    assert store.search("sågverk", ["publik"], 5) == []
+    reopened = LexicalStore(store.path)
+    assert [cid for cid, _ in reopened.search("sågverk", ["publik"], 5)] == [store.passage_ids("k-a-md")[0]]

@@ -40,8 +40,9 @@ class SlackService(DraftingService):
             raise RuntimeError("intern detalj /srv/hemlig.py")
         if "indexet" in question:
             raise IndexUnavailable("Indexet kan inte nås just nu. Försök igen om en stund.")
-        if "långsam" in question:
+        if "långsam:" in question:
             time.sleep(1.5)
+            question = question.replace("långsam:", "").strip()
         return super().ask(question, caller_scopes)
 
 
