@@ -152,16 +152,20 @@ def missing_facts(facts: Sequence[Fact], text: str) -> list[Fact]:
 
 
 def need_ranks(ranked: Sequence[Ranked], question: Question, k: int, by_page: bool = False) -> list[int | None]:
-    """Per need: the 1-based rank of the first passage within `k` that satisfies it, or None."""
+    """Per need: the 1-based rank of the first passage within `k` that satisfies it, or None.
+
+    A passage satisfies at most one need (the first unmet one it fits), so ranks are distinct.
+    """
     pages = question.pages if by_page else {}
-    ranks: list[int | None] = []
-    for group in question.groups:
-        found = None
-        for rank, passage in enumerate(ranked[:k], start=1):
-            if passage.path in group and _page_ok(passage, pages.get(passage.path)):
-                found = rank
+    groups = question.groups
+    ranks: list[int | None] = [None] * len(groups)
+    for rank, passage in enumerate(ranked[:k], start=1):
+        if not _page_ok(passage, pages.get(passage.path)):
+            continue
+        for i, group in enumerate(groups):
+            if ranks[i] is None and passage.path in group:
+                ranks[i] = rank
                 break
-        ranks.append(found)
     return ranks
 
 
@@ -186,7 +190,7 @@ def reciprocal_rank(rank: int | None, k: int) -> float:
 
 
 def ndcg_at_k(ranks: Sequence[int | None], k: int) -> float:
-    """Binary nDCG over needs: each need gains once, at the rank of its first passage."""
+    """Binary nDCG over needs: each need gains once, at the (distinct) rank of its first passage."""
     if not ranks:
         return 0.0
     dcg = sum(1.0 / math.log2(r + 1) for r in ranks if r is not None and r <= k)
@@ -247,14 +251,18 @@ class Claim:
 
 
 def claims(text: str) -> list[Claim]:
-    """The cited claims of an answer: for each marker group, the last sentence before it."""
+    """The cited claims of an answer: for each marker group, the last sentence before it.
+
+    A claim never spans lines: list items and table rows are claims of their own (a whole row).
+    """
     out: list[Claim] = []
     previous = 0
     for m in _MARKER_GROUP.finditer(text):
         before = text[previous:m.start()]
         previous = m.end()
-        pieces = [p.strip(" \t\n.,;:") for p in _SENTENCE_BREAK.split(before)]
-        sentence = next((p for p in reversed(pieces) if p), "")
+        line = next((x for x in reversed(before.splitlines()) if x.strip(" \t|")), "")
+        pieces = [line] if " | " in line else _SENTENCE_BREAK.split(line)  # a table row is one claim
+        sentence = next((p for p in (x.strip(" \t.,;:|-*") for x in reversed(pieces)) if p), "")
         ns = tuple(dict.fromkeys(int(n) for n in re.findall(r"\d+", m.group(0))))
         out.append(Claim(sentence, ns))
     return out
@@ -265,7 +273,8 @@ def numbers_of(text: str) -> set[str]:
     return {re.sub(r"[ \u00a0\u202f]", "", m.group(0)).replace(",", ".") for m in _NUMBER_IN_TEXT.finditer(text)}
 
 
-def claim_supported(claim: str, evidence: str, min_share: float = SUPPORT_MIN_SHARE) -> bool:
+def claim_supported(claim: str, evidence: str, min_share: float = SUPPORT_MIN_SHARE,
+                    check_numbers: bool = True) -> bool:
     """True when `evidence` holds every number of `claim` and `min_share` of its content words.
 
     A content word has 4+ letters and is no stopword; it is found when its stem-like prefix
@@ -273,7 +282,7 @@ def claim_supported(claim: str, evidence: str, min_share: float = SUPPORT_MIN_SH
     """
     flat = normalise(evidence)
     have = numbers_of(flat) | {m.group(0).replace(",", ".") for m in _DIGIT_RUN.finditer(flat)}
-    if any(n not in have for n in numbers_of(normalise(claim))):
+    if check_numbers and any(n not in have for n in numbers_of(normalise(claim))):
         return False
     words = {w for w in _WORD.findall(claim.lower()) if len(w) >= 4 and w not in _STOPWORDS}
     if not words:
@@ -283,19 +292,25 @@ def claim_supported(claim: str, evidence: str, min_share: float = SUPPORT_MIN_SH
     return found / len(words) >= min_share
 
 
-def supported_citations(text: str, evidence: dict[int, str]) -> dict[int, bool]:
+def supported_citations(text: str, evidence: dict[int, str],
+                        computed: frozenset[int] = frozenset()) -> dict[int, bool | None]:
     """Per citation n: True when every claim citing n is supported by the evidence it cites.
 
     `evidence` maps n to the cited chunk's full text (with title and section). A claim citing
     several passages is judged against their union; a citation no claim uses is unsupported.
+    `computed` citations point at survey rows a figure was computed from: they are not judged
+    (None), and the numbers of a claim citing one are not required in the other passages.
     """
     verdict: dict[int, bool] = {}
     for claim in claims(text):
-        cited = [n for n in claim.ns if n in evidence]
-        ok = bool(cited) and claim_supported(claim.text, "\n".join(evidence[n] for n in cited))
+        cited = [n for n in claim.ns if n in evidence and n not in computed]
+        if not cited:
+            continue
+        by_rows = any(n in computed for n in claim.ns)
+        ok = claim_supported(claim.text, "\n".join(evidence[n] for n in cited), check_numbers=not by_rows)
         for n in cited:
             verdict[n] = verdict.get(n, True) and ok
-    return {n: verdict.get(n, False) for n in evidence}
+    return {n: None if n in computed else verdict.get(n, False) for n in evidence}
 
 
 # --------------------------------------------------------------------------------------------- scope leaks

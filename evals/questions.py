@@ -33,7 +33,7 @@ KINDS = ("fakta", "flera-källor", "enkät", "utkast", "avböj", "behörighet")
 # Kinds whose questions the corpus answers: the system must not refuse them.
 ANSWERABLE = ("fakta", "flera-källor", "enkät")
 MIN_QUESTIONS = 60
-MIN_PER_KIND = {"avböj": 6, "behörighet": 6}
+MIN_PER_KIND = {"fakta": 20, "flera-källor": 5, "enkät": 5, "utkast": 3, "avböj": 6, "behörighet": 6}
 SURVEY_OPS = ("count", "sum", "share_yes", "share_ge4")
 
 

@@ -62,6 +62,20 @@ def write_reports(doc: dict[str, Any], directory: Path = REPORT_DIR) -> tuple[Pa
     return json_path, md_path
 
 
+def stdout_document(doc: dict[str, Any]) -> dict[str, Any]:
+    """What `kompetens eval --json` prints: the results without the per-question rows."""
+    return {k: v for k, v in doc.items() if k != "questions"}
+
+
+def summary(doc: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+    """Rows (metric, system, baseline, gate) for a terminal table."""
+    thresholds = doc["gates"]["thresholds"]
+    rows = [(label, _fmt(doc["system"][key]), _fmt(doc["baseline"][key] if doc.get("baseline") else None),
+             thresholds.get(key, "")) for key, label in METRICS]
+    rows.append(("MRR@10-marginal mot baslinjen", _fmt(doc.get("mrr_margin")), "", thresholds["mrr_margin"]))
+    return rows
+
+
 def markdown(doc: dict[str, Any]) -> str:
     """The report as Markdown, in Swedish like the rest of what users read."""
     run = doc["run"]

@@ -20,6 +20,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from assistant.errors import IndexUnavailable
 from evals import baseline as baseline_mod
 from evals import metrics
 from evals.corpus import REPO, SourceTexts, catalogue
@@ -63,6 +64,8 @@ def evaluate(service: Any, set_path: Path = DEFAULT_SET, with_baseline: bool = T
     started = datetime.now(timezone.utc).isoformat(timespec="seconds")
     clock = time.perf_counter()
     questions = load_questions(set_path)
+    if service.index.lexical.chunk_count() == 0:
+        raise IndexUnavailable("Indexet är tomt. Kör `kompetens ingest corpus` innan utvärderingen.")
     docs = catalogue()
     texts = SourceTexts()
     details: dict[str, dict[str, Any]] = {q.id: {} for q in questions}
@@ -101,7 +104,7 @@ def _run_system(service: Any, q: Question, docs: Sequence[CatalogueEntry], texts
     latency = (time.perf_counter() - started) * 1000
     ranked = tuple(Ranked(p.path, p.page, p.scope) for p in passages)
     computed = result.mode == "enkät"
-    checks = _check_citations(service, result.answer, result.citations, q.scopes, texts, computed)
+    checks = _check_citations(service, result.answer, result.citations, q.scopes, texts)
     output = {"answer": result.to_dict(), "search": [p.to_dict() for p in passages]}
     seen = [(f"citation [{c.n}]", c.scope) for c in result.citations]
     seen += [(f"search #{i}", p.scope) for i, p in enumerate(passages, start=1)]
@@ -123,7 +126,7 @@ def _run_draft(service: Any, q: Question, docs: Sequence[CatalogueEntry], texts:
         return Observation(q.id, q.kind, status=f"ej tillgänglig ({type(exc).__name__})")
     wanted = set(spec.get("avsnitt") or ())
     text = "\n\n".join(s.markdown for s in draft.sections if not wanted or s.key in wanted)
-    checks = _check_citations(service, text, draft.citations, q.scopes, texts, computed=False)
+    checks = _check_citations(service, text, draft.citations, q.scopes, texts)
     seen = [(f"citation [{c.n}]", c.scope) for c in draft.citations]
     leaks = metrics.find_leaks(q.scopes, docs, metrics.serialize(draft.to_dict()), seen, q.forbidden)
     detail["system"] = {"answer": text, "mode": f"utkast/{draft.mode}",
@@ -133,13 +136,22 @@ def _run_draft(service: Any, q: Question, docs: Sequence[CatalogueEntry], texts:
 
 
 def _check_citations(service: Any, text: str, citations: Sequence[Any], scopes: Sequence[str],
-                     texts: SourceTexts, computed: bool) -> tuple[CitationCheck, ...]:
-    """Quote verbatim in the source file; claim supported by the full cited chunk (not for computed figures)."""
+                     texts: SourceTexts) -> tuple[CitationCheck, ...]:
+    """Quote verbatim in the source file; claim supported by the full cited chunk.
+
+    A citation of survey response rows backs a figure computed from many rows, which no single
+    chunk holds: it is not judged for support (fact accuracy judges such figures).
+    """
     chunks = service.index.lexical.passages([c.source_id for c in citations], list(scopes)) if citations else {}
     evidence = {c.n: _evidence(chunks.get(c.source_id)) for c in citations}
-    support = metrics.supported_citations(text, evidence) if not computed else {}
-    return tuple(CitationCheck(c.n, c.path, c.scope, _verbatim(c.quote, c.path, texts),
-                               None if computed else support.get(c.n, False)) for c in citations)
+    computed = frozenset(c.n for c in citations if _survey_rows(chunks.get(c.source_id)))
+    support = metrics.supported_citations(text, evidence, computed)
+    return tuple(CitationCheck(c.n, c.path, c.scope, _verbatim(c.quote, c.path, texts), support.get(c.n))
+                 for c in citations)
+
+
+def _survey_rows(passage: Any) -> bool:
+    return passage is not None and passage.type == "enkat" and passage.rows is not None
 
 
 def _evidence(passage: Any) -> str:
