@@ -29,6 +29,8 @@ _BULLET_PREFIX = re.compile(r"[ \t]*(?:[-*•–]|\d{1,2}[.)])[ \t]*")
 _FOOTNOTE = re.compile(r"\s*\[[^\[\]\n]{1,30}\]")
 _WORD = re.compile(r"[^\W\d_]+")
 _DIGITS = re.compile(r"\d")
+_OPEN_END = re.compile(r"(?:\b(?:och|eller|samt|i|av|en|ett|att|som|för|med|till|på|om|de|den|det|är|var|har|inom|"
+                       r"från|vid|under|De|Den|Det)|\d)$")
 _ANAPHOR = re.compile(r"(Det|Detta|Dessa|Denna|Den|De|Där|Därför|Därefter|Därmed|Samtidigt|Dessutom|Också|Men|"
                       r"Han|Hon|Hit|Så)\b")
 
@@ -179,20 +181,21 @@ def units(passage: Passage) -> tuple[Unit, ...]:
 def _units(passage: Passage) -> tuple[Unit, ...]:
     pieces = _list_items(_pieces(passage), pdf=passage.page is not None)
     out: list[Unit] = []
-    in_bullet = False
+    in_bullet, after_intro = False, False
     for position, (text, bullet, line_start) in enumerate(pieces):
         in_bullet = bullet or (in_bullet and not line_start)
-        follows = (in_bullet and not bullet) or _ANAPHOR.match(text) is not None
+        follows = (in_bullet and not bullet) or (after_intro and not bullet) or _ANAPHOR.match(text) is not None
+        after_intro = text.endswith(":")
         if _is_prose(text, bullet):
             out.append(Unit(text, passage, position, bullet, follows, line_start, frozenset(analyze(text))))
     return tuple(out)
 
 
 def _pieces(passage: Passage) -> list[tuple[str, bool, bool]]:
-    """(sentence, is a list item, starts a line) in order. Outside PDFs a line break ends a sentence:
-    Word and Markdown lines are paragraphs or list items, while PDF lines are wrapped text."""
-    text = passage.text
+    """(sentence, is a list item, starts a line) in order. A line break ends a sentence: Word and
+    Markdown lines are paragraphs or list items, and PDF text is unwrapped first."""
     pdf = passage.page is not None
+    text = unwrap(passage.text) if pdf else passage.text
     out: list[tuple[str, bool, bool]] = []
     cursor = 0
     for body in split_sentences(text):
@@ -202,11 +205,30 @@ def _pieces(passage: Passage) -> list[tuple[str, bool, bool]]:
         cursor = start + len(body)
         prefix = text[text.rfind("\n", 0, start) + 1:start]
         bullet = bool(_BULLET_PREFIX.fullmatch(prefix)) and bool(prefix.strip())
-        lines = [body] if pdf else [line for line in body.split("\n") if line.strip()]
+        lines = [line for line in body.split("\n") if line.strip()]
         for k, line in enumerate(lines):
             clean = " ".join(_FOOTNOTE.sub("", line).split())
             out.append((clean, bullet and k == 0, k > 0 or not prefix.strip() or bullet))
     return out
+
+
+def unwrap(text: str) -> str:
+    """PDF text with wrapped lines joined: a line continues when it does not end a sentence and
+    the next line starts in lower case, with a digit or '(' — or it ends in a word that cannot end
+    a line of its own ("och", "av", a number). List items ('•') always start a new line."""
+    lines = text.split("\n")
+    out = [lines[0]]
+    for line in lines[1:]:
+        prev, nxt = out[-1].rstrip(), line.strip()
+        if not prev or not nxt or nxt[:1] in "•-–*":
+            out.append(line)
+            continue
+        continues = nxt[:1].islower() or nxt[:1].isdigit() or nxt[:1] == "("
+        if prev[-1:] not in ".!?:" and (continues or _OPEN_END.search(prev)) or prev.endswith(":") and continues:
+            out[-1] = f"{prev} {nxt}"
+        else:
+            out.append(line)
+    return "\n".join(out)
 
 
 def _list_items(pieces: list[tuple[str, bool, bool]], pdf: bool) -> list[tuple[str, bool, bool]]:

@@ -126,9 +126,14 @@ def render_picks(picks: Sequence[Pick], sources: SourceList, context: str) -> li
 
     for pick in picks:
         if not pick.is_list:
+            lead = ""
             for unit in pick.units:
-                sentences.append(cited(unit.text, sources.marker(unit.passage, unit.text)))
+                if unit.intro and unit is not pick.units[-1]:  # "Störst är behovet av X:" + "145 personer …"
+                    lead += unit.text + " "
+                    continue
+                sentences.append(cited(lead + unit.text, sources.marker(unit.passage, lead + unit.text)))
                 passages.append(unit.passage)
+                lead = ""
             continue
         flush()
         lines = [cited(pick.intro.text, sources.marker(pick.intro.passage, pick.intro.text))] if pick.intro else []

@@ -119,7 +119,7 @@ def _groups(found: Sequence[Unit], part: Part) -> list[Group]:
             context = unit.follows or (part.evidence.mention == "required" and not unit.opens)
             if not context:
                 groups.append((None, ((unit,),), False))
-            elif previous is not None and _whole_sentence(previous):
+            elif previous is not None and (_whole_sentence(previous) or previous.intro):
                 groups.append((None, ((previous, unit),), False))
         i += 1
     return groups
