@@ -48,7 +48,7 @@ class Evidence:
 
 def question_terms(question: str) -> set[str]:
     """Content terms of a question (stems and compound parts), without question words."""
-    return {t for t in analyze(question) if t not in _QUESTION_TERMS and len(t) > 1}
+    return {t for t in analyze(question) if t not in _QUESTION_TERMS and (len(t) > 1 or t.isdigit())}
 
 
 Frequencies = Callable[[Sequence[str]], tuple[dict[str, int], int]]
@@ -149,7 +149,9 @@ def _candidates(wanted: set[str], passages: Sequence[Passage]) -> list[_Candidat
 def _sentences(passage: Passage, wanted: set[str]) -> list[str]:
     if passage.rows:
         return [part for line in passage.text.splitlines() if line.strip() for part in _row_parts(line, wanted)]
-    return [s.strip() for s in split_sentences(passage.text) if s.strip()]
+    # Headings state facts too ("6 Västerbotten – en region rik på kompetenser"): offer them first.
+    headings = [h.strip() for h in (passage.section or "").split("; ") if len(h.split()) >= 3]
+    return headings + [s.strip() for s in split_sentences(passage.text) if s.strip()]
 
 
 _LONG_CELL = 60

@@ -22,9 +22,27 @@ def fuse(rankings: Sequence[Sequence[str]], rrf_k: int) -> dict[str, float]:
     return scores
 
 
+def diversify(ranked: Sequence[str], passages: dict[str, Passage], k: int, per_document: int) -> list[str]:
+    """The top `k` ids with at most `per_document` from any one document, unless too few remain.
+
+    Keeps one large table (hundreds of survey rows) from crowding every other source out.
+    """
+    chosen: list[str] = []
+    seen: dict[str, int] = {}
+    for cid in ranked:
+        doc = passages[cid].doc_id
+        if seen.get(doc, 0) < per_document:
+            chosen.append(cid)
+            seen[doc] = seen.get(doc, 0) + 1
+        if len(chosen) == k:
+            return chosen
+    rest = [cid for cid in ranked if cid not in set(chosen)]
+    return chosen + rest[: k - len(chosen)]
+
+
 def search(
     index: Index, embedder: Embedder, query: str, scopes: Sequence[str], k: int,
-    candidates: int = 40, rrf_k: int = 60,
+    candidates: int = 40, rrf_k: int = 60, per_document: int = 3,
 ) -> list[Passage]:
     """The `k` best passages for `query` within `scopes`, best first, with fused and raw scores."""
     scopes = list(scopes)
@@ -37,7 +55,7 @@ def search(
     # Only chunks the catalogue holds (and within scope) are real: this drops stale vectors.
     found = index.lexical.passages(list(fused), scopes)
     dense_scores, lexical_scores = dict(dense), dict(lexical)
-    ranked = sorted(found, key=lambda cid: (-fused[cid], cid))[:k]
+    ranked = diversify(sorted(found, key=lambda cid: (-fused[cid], cid)), found, k, per_document)
     return [
         replace(found[cid], score=round(fused[cid], 6), dense_score=dense_scores.get(cid),
                 lexical_score=lexical_scores.get(cid))

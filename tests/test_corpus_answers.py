@@ -59,7 +59,7 @@ def test_questions_find_their_document_in_the_top_five(corpus_service: Service, 
 @pytest.mark.parametrize("question,fact,path", [
     ("Vilket namn har prioritering 6 i RUS?", "Västerbotten – en region rik på kompetenser",
      "corpus/strategi/rus-2020-2030-utdrag.pdf"),
-    ("När ansökte Northvolt om konkurs i Sverige?", "2025-03-12",
+    ("När ansökte Northvolt om konkurs i Sverige?", r"2025-03-12|12 mars 2025",
      "corpus/handlingsplaner/handlingsplan-kompetensforsorjning-skelleftea-2025.docx"),
     ("Vem är kompetensmäklare i Dorotea kommun?", "Lena Sjödin",
      "corpus/handlingsplaner/handlingsplan-kompetensforsorjning-dorotea-2025.docx"),
@@ -69,7 +69,7 @@ def test_questions_find_their_document_in_the_top_five(corpus_service: Service, 
 def test_answers_state_the_fact_and_cite_its_document(corpus_service: Service, question, fact, path):
     result = corpus_service.ask(question, EVERYONE)
     assert not result.refused, result.answer
-    assert fact in result.answer
+    assert re.search(fact, result.answer), result.answer
     assert path in {c.path for c in result.citations}
     for n in map(int, re.findall(r"\[(\d+)\]", result.answer)):
         assert any(c.n == n for c in result.citations)
