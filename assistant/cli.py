@@ -161,6 +161,42 @@ def ask(
 
 
 @app.command()
+def draft(
+    kommun: Annotated[str, typer.Option("--kommun", "-k", help="Kommunen planen gäller, t.ex. Åsele.")],
+    avsnitt: Annotated[list[str] | None, typer.Option(
+        "--avsnitt", "-a", help="Avsnitt (upprepa): bakgrund, nulage, insatser, ansvar, tidplan, uppfoljning, "
+                                "hallbarhet. Standard: alla.")] = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="md (Markdown) eller docx (Word).")] = "md",
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Fil att skriva till.")] = None,
+    scope: ScopeOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Skriv ut utkastet som JSON (Draft-posten).")] = False,
+) -> None:
+    """Skriv ett utkast till handlingsplan för en kommun, med källhänvisningar."""
+    if fmt not in ("md", "docx"):
+        err.print("[bold red]Fel:[/] Formatet ska vara md eller docx.")
+        raise typer.Exit(code=2)
+    service = _service()
+    try:
+        result = service.draft(kommun, avsnitt, _caller_scopes(service, scope))
+        data = service.draft_docx(result) if fmt == "docx" else None
+    except KompetensError as exc:
+        _fail(exc)
+    if as_json:
+        sys.stdout.write(json.dumps(result.to_dict(), ensure_ascii=False, indent=2) + "\n")
+    elif data is None and output is None:
+        sys.stdout.write(result.markdown())
+    if data is not None or output is not None:
+        from assistant.scopes import slugify
+
+        target = output or Path(f"handlingsplan-{slugify(result.kommun)}-utkast.docx")
+        if data is not None:
+            target.write_bytes(data)
+        else:
+            target.write_text(result.markdown(), encoding="utf-8")
+        err.print(f"Utkastet för {result.kommun} är sparat i {target}.")
+
+
+@app.command()
 def sources(
     scope: ScopeOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Skriv ut dokumentlistan som JSON.")] = False,
