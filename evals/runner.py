@@ -22,6 +22,7 @@ from typing import Any
 
 from assistant.errors import IndexUnavailable
 from evals import baseline as baseline_mod
+from evals import matching
 from evals import metrics
 from evals.corpus import REPO, SourceTexts, catalogue
 from evals.metrics import CatalogueEntry, CitationCheck, Observation, Ranked
@@ -112,7 +113,7 @@ def _run_system(service: Any, q: Question, docs: Sequence[CatalogueEntry], texts
     detail["system"] = {"answer": result.answer, "mode": result.mode, "top": [p.path for p in passages[:5]],
                         "citations": [{"n": c.n, "path": c.path, "quote": c.quote} for c in result.citations]}
     return Observation(q.id, q.kind, ranked, result.answer, result.refused, computed, checks,
-                       tuple(metrics.unresolved_markers(result.answer, [c.n for c in result.citations])),
+                       tuple(matching.unresolved_markers(result.answer, [c.n for c in result.citations])),
                        tuple(leaks), round(latency, 1))
 
 
@@ -132,7 +133,7 @@ def _run_draft(service: Any, q: Question, docs: Sequence[CatalogueEntry], texts:
     detail["system"] = {"answer": text, "mode": f"utkast/{draft.mode}",
                         "citations": [{"n": c.n, "path": c.path, "quote": c.quote} for c in draft.citations]}
     return Observation(q.id, q.kind, None, text, False, False, checks,
-                       tuple(metrics.unresolved_markers(text, [c.n for c in draft.citations])), tuple(leaks))
+                       tuple(matching.unresolved_markers(text, [c.n for c in draft.citations])), tuple(leaks))
 
 
 def _check_citations(service: Any, text: str, citations: Sequence[Any], scopes: Sequence[str],
@@ -145,7 +146,7 @@ def _check_citations(service: Any, text: str, citations: Sequence[Any], scopes: 
     chunks = service.index.lexical.passages([c.source_id for c in citations], list(scopes)) if citations else {}
     evidence = {c.n: _evidence(chunks.get(c.source_id)) for c in citations}
     computed = frozenset(c.n for c in citations if _survey_rows(chunks.get(c.source_id)))
-    support = metrics.supported_citations(text, evidence, computed)
+    support = matching.supported_citations(text, evidence, computed)
     return tuple(CitationCheck(c.n, c.path, c.scope, _verbatim(c.quote, c.path, texts), support.get(c.n))
                  for c in citations)
 
@@ -160,7 +161,7 @@ def _evidence(passage: Any) -> str:
 
 def _verbatim(quote: str, path: str, texts: SourceTexts) -> bool:
     try:
-        return metrics.quote_in_source(quote, texts.text(path))
+        return matching.quote_in_source(quote, texts.text(path))
     except Exception:  # an unreadable or missing cited file: the quote cannot be shown to stand in it
         return False
 
@@ -268,7 +269,7 @@ def _scores(q: Question, o: Observation) -> dict[str, Any]:
         out["need_ranks"] = ranks
     if o.answer is not None:
         out["refused"] = o.refused
-        out["missing_facts"] = [f.label() for f in metrics.missing_facts(q.facts, o.answer)]
+        out["missing_facts"] = [f.label() for f in matching.missing_facts(q.facts, o.answer)]
     if o.citations is not None:
         out["citations"] = len(o.citations)
         out["not_verbatim"] = [c.n for c in o.citations if not c.verbatim]

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from assistant.config import Settings
 from assistant.records import DRAFT_SECTIONS, Answer, Citation
 from assistant.service import Service
-from evals import metrics, report, runner
+from evals import matching, metrics, report, runner
 from evals.corpus import SourceTexts, catalogue
 from evals.metrics import CatalogueEntry, CitationCheck, Observation, Ranked
 from evals.questions import (KINDS, MIN_PER_KIND, MIN_QUESTIONS, Fact, Question, QuestionSetError, Source,
@@ -93,38 +93,38 @@ def test_page_level_relevance():
     (Fact(r"60 ?(procent|%)", regex=True), "60 personer", False),
 ])
 def test_fact_matching(fact: Fact, text: str, found: bool):
-    assert metrics.fact_found(fact, text) is found
+    assert matching.fact_found(fact, text) is found
 
 
 def test_missing_facts_lists_only_the_missing():
     facts = (Fact("Umeå"), Fact("1 289"), Fact(r"\b48\b", regex=True))
-    assert metrics.missing_facts(facts, "Umeå behöver 1289 personer.") == [facts[2]]
+    assert matching.missing_facts(facts, "Umeå behöver 1289 personer.") == [facts[2]]
 
 
 def test_quotes_and_markers():
     source = "Rubrik\nI Åsele svarade 29 av 50\ntillfrågade arbetsgivare."
-    assert metrics.quote_in_source("svarade 29 av 50 tillfrågade", source)
-    assert not metrics.quote_in_source("svarade 30 av 50", source)
-    assert not metrics.quote_in_source("   ", source)
-    assert metrics.unresolved_markers("A [1]. B [2][3]. C [1, 4].", [1, 2]) == [3, 4]
-    assert metrics.unresolved_markers("Inga markörer.", []) == []
+    assert matching.quote_in_source("svarade 29 av 50 tillfrågade", source)
+    assert not matching.quote_in_source("svarade 30 av 50", source)
+    assert not matching.quote_in_source("   ", source)
+    assert matching.unresolved_markers("A [1]. B [2][3]. C [1, 4].", [1, 2]) == [3, 4]
+    assert matching.unresolved_markers("Inga markörer.", []) == []
 
 
 def test_citation_support():
     evidence = {1: "Handlingsplan Umeå\nI Umeå besvarades enkäten av 112 av 232 arbetsgivare.",
                 2: "Lärdom 6\nKompetensmäklaren arbetar på halvtid i Dorotea."}
     text = "I Umeå besvarade 112 arbetsgivare enkäten [1]. Kompetensmäklaren i Dorotea arbetar på heltid och har 3 kollegor [2]."
-    assert metrics.supported_citations(text, evidence) == {1: True, 2: False}  # '3' is not in [2]
+    assert matching.supported_citations(text, evidence) == {1: True, 2: False}  # '3' is not in [2]
     # a claim citing survey rows (computed figure): the rows are not judged, numbers not required elsewhere
     rows = {1: "Kommun: Åsele | Yrke: Lastbilsförare", 2: "Lastbilsförare: brist, prognos: öka"}
     table = "| Lastbilsförare | 5 | 24 | brist, prognos: öka | [1][2] |"
-    assert metrics.supported_citations(table, rows, frozenset({1})) == {1: None, 2: True}
-    assert metrics.supported_citations("Något annat [9].", {1: "x"}) == {1: False}  # never used: unsupported
+    assert matching.supported_citations(table, rows, frozenset({1})) == {1: None, 2: True}
+    assert matching.supported_citations("Något annat [9].", {1: "x"}) == {1: False}  # never used: unsupported
 
 
 def test_claims_are_sentences_rows_and_items():
     text = "Inledning. Behovet är stort [1]. Mer [2][3].\n| Kockar m.fl. (5120) | 5 | [4] |\n- Lastbilsförare [5]"
-    assert [(c.text, c.ns) for c in metrics.claims(text)] == [
+    assert [(c.text, c.ns) for c in matching.claims(text)] == [
         ("Behovet är stort", (1,)), ("Mer", (2, 3)), ("Kockar m.fl. (5120) | 5", (4,)), ("Lastbilsförare", (5,))]
 
 
@@ -302,9 +302,9 @@ def test_required_facts_stand_in_the_expected_documents(question_set, texts):
             continue
         computed = {check.value for check in x.survey_checks}
         for fact in x.facts:
-            if any(metrics.fact_found(fact, texts.full_text(p)) for p in x.expected_paths):
+            if any(matching.fact_found(fact, texts.full_text(p)) for p in x.expected_paths):
                 continue
-            assert x.kind == "enkät" and any(metrics.fact_found(fact, _number(v)) for v in computed), \
+            assert x.kind == "enkät" and any(matching.fact_found(fact, _number(v)) for v in computed), \
                 f"{x.id}: fact {fact.label()} stands in none of {sorted(x.expected_paths)}"
 
 
@@ -315,15 +315,15 @@ def test_expected_pages_hold_a_fact(question_set, texts):
                 continue
             pages = texts.pages(source.path)
             on_pages = "\n".join(pages.get(p, "") for p in source.pages)
-            assert any(metrics.fact_found(f, on_pages) for f in x.facts), \
+            assert any(matching.fact_found(f, on_pages) for f in x.facts), \
                 f"{x.id}: no required fact on {source.path} pages {source.pages}"
 
 
 def test_forbidden_facts_only_stand_outside_the_callers_scopes(question_set, documents, texts):
     for x in question_set:
         for fact in x.forbidden:
-            inside = [p for p, d in documents.items() if d.scope in x.scopes and metrics.fact_found(fact, texts.full_text(p))]
-            outside = [p for p, d in documents.items() if d.scope not in x.scopes and metrics.fact_found(fact, texts.full_text(p))]
+            inside = [p for p, d in documents.items() if d.scope in x.scopes and matching.fact_found(fact, texts.full_text(p))]
+            outside = [p for p, d in documents.items() if d.scope not in x.scopes and matching.fact_found(fact, texts.full_text(p))]
             assert not inside, f"{x.id}: {fact.label()} stands in material the caller may see: {inside}"
             assert outside, f"{x.id}: {fact.label()} stands nowhere in the corpus"
 
@@ -344,7 +344,7 @@ def test_survey_figures_recompute_from_the_responses(question_set):
             else:
                 value = round(100 * (frame[check.column] >= 4).mean())
             assert value == check.value, f"{x.id}: {check.op} over {check.filter} is {value}, not {check.value}"
-            assert any(metrics.fact_found(f, _number(check.value)) for f in x.facts), \
+            assert any(matching.fact_found(f, _number(check.value)) for f in x.facts), \
                 f"{x.id}: no required fact states {check.value}"
 
 
