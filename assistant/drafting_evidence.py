@@ -31,8 +31,10 @@ _WORD = re.compile(r"[^\W\d_]+")
 _DIGITS = re.compile(r"\d")
 _OPEN_END = re.compile(r"(?:\b(?:och|eller|samt|i|av|en|ett|att|som|för|med|till|på|om|de|den|det|är|var|har|inom|"
                        r"från|vid|under|De|Den|Det)|\d)$")
-_ANAPHOR = re.compile(r"(Det|Detta|Dessa|Denna|Den|De|Där|Därför|Därefter|Därmed|Samtidigt|Dessutom|Också|Men|"
-                      r"Han|Hon|Hit|Så)\b")
+# A sentence that leans on the one before it: "Därför …", or "Det/Den/De" + a verb ("Det innebär …"),
+# but not a determiner ("Det privata näringslivet …", "Den här planen …").
+_ANAPHOR = re.compile(r"(?:Detta|Dessa|Därför|Därefter|Därmed|Samtidigt|Dessutom|Också|Men|Han|Hon|Hit|Där|Så)\b"
+                      r"|(?:Det|Den|De|Denna)\s+(?!här\b|där\b)(?:ska|kan|är|var|har|hade|måste|bör|blir|\w+r)\b")
 
 
 @dataclass(frozen=True)

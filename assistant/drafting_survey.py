@@ -82,9 +82,12 @@ def overview(tables: Sequence[tuple[DocumentInfo, Table]], scopes: Sequence[str]
     groups = sorted((_figures(str(g["yrke_label"].iloc[0]), str(g["ssyk"].iloc[0]), g, can_see)
                      for _, g in base.groupby("yrke_key", sort=False)),
                     key=lambda f: (not f.visible, -f.behov_3, _sv_key(f.label)))
-    shown = [g for g in groups if g.visible][:MAX_YRKEN]
-    rest = base[~base["yrke_key"].isin({g.ssyk or g.label for g in shown})]
-    others = _figures(f"Övriga yrken ({len(groups) - len(shown)} st.)", "", rest, can_see) if len(rest) else None
+    visible = [g for g in groups if g.visible]
+    hidden = [g for g in groups if not g.visible]
+    shown = visible[:MAX_YRKEN] + hidden
+    overflow = {g.ssyk or g.label for g in visible[MAX_YRKEN:]}
+    rest = base[base["yrke_key"].isin(overflow)]
+    others = _figures(f"Övriga yrken ({len(overflow)} st.)", "", rest, can_see) if len(rest) else None
     citation = _survey_citation(chosen.doc, chosen.table, chosen.cols.kommun or "Kommun", base, kommun,
                                 row_passages)
     if citation is None:
