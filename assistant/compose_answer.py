@@ -136,7 +136,7 @@ def _candidates(wanted: set[str], passages: Sequence[Passage]) -> list[_Candidat
         context = set(analyze(f"{passage.title} {passage.section or ''}"))
         for position, sentence in enumerate(_sentences(passage, wanted)):
             terms = frozenset(analyze(sentence))
-            if len(terms) < 3:
+            if len(terms) < 3 or _is_column_header(sentence):
                 continue
             hits = len(wanted & terms) + 0.5 * len(wanted & (context - terms))
             if hits == 0 and n > 1:
@@ -151,7 +151,18 @@ def _sentences(passage: Passage, wanted: set[str]) -> list[str]:
         return [part for line in passage.text.splitlines() if line.strip() for part in _row_parts(line, wanted)]
     # Headings state facts too ("6 Västerbotten – en region rik på kompetenser"): offer them first.
     headings = [h.strip() for h in (passage.section or "").split("; ") if len(h.split()) >= 3]
-    return headings + [s.strip() for s in split_sentences(passage.text) if s.strip()]
+    return headings + _join_lead_ins([s.strip() for s in split_sentences(passage.text) if s.strip()])
+
+
+def _join_lead_ins(sentences: list[str]) -> list[str]:
+    """Join a short lead-in ending in ':' ("Prioritering 6:") with what it introduces."""
+    out: list[str] = []
+    for sentence in sentences:
+        if out and out[-1].endswith(":") and len(out[-1]) <= 40:
+            out[-1] = f"{out[-1]} {sentence}"
+        else:
+            out.append(sentence)
+    return out
 
 
 _LONG_CELL = 60
@@ -175,6 +186,12 @@ def _row_parts(line: str, wanted: set[str]) -> list[str]:
         chosen = asked if len(asked) >= 2 else short_cells
     short = " | ".join(chosen[:_ROW_CELLS])
     return [*long_cells, short] if short else long_cells
+
+
+def _is_column_header(sentence: str) -> bool:
+    """A table header line that PDF extraction left as text ("Nr Prioritering Delprioriteringar")."""
+    words = sentence.split()
+    return len(words) <= 5 and all(w[:1].isupper() for w in words)
 
 
 def _similar(a: frozenset[str], b: frozenset[str]) -> bool:
