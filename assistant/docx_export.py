@@ -84,7 +84,8 @@ def _source_list(document: Document, citations: Sequence[Citation]) -> None:
         paragraph.paragraph_format.space_after = Pt(6)
         paragraph.add_run(f"{c.n}. ")
         paragraph.add_run(c.title).bold = True
-        where = ", ".join(x for x in (f"s. {c.page}" if c.page else None, c.section) if x)
+        section = c.section if c.section != c.title else None
+        where = ", ".join(x for x in (f"s. {c.page}" if c.page else None, section) if x)
         if where:
             paragraph.add_run(f" ({where})")
         path = paragraph.add_run()

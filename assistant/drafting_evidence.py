@@ -33,8 +33,11 @@ _OPEN_END = re.compile(r"(?:\b(?:och|eller|samt|i|av|en|ett|att|som|för|med|til
                        r"från|vid|under|De|Den|Det)|\d)$")
 # A sentence that leans on the one before it: "Därför …", or "Det/Den/De" + a verb ("Det innebär …"),
 # but not a determiner ("Det privata näringslivet …", "Den här planen …").
-_ANAPHOR = re.compile(r"(?:Detta|Dessa|Därför|Därefter|Därmed|Samtidigt|Dessutom|Också|Men|Han|Hon|Hit|Där|Så)\b"
-                      r"|(?:Det|Den|De|Denna)\s+(?!här\b|där\b)(?:ska|kan|är|var|har|hade|måste|bör|blir|\w+r)\b")
+_ANAPHOR = re.compile(r"(?:Detta|Dessa|Därför|Därefter|Därmed|Samtidigt|Dessutom|Också|Men|Han|Hon|Hit|Där|Så|"
+                      r"Tillsammans)\b"
+                      r"|(?:Det|Den|De|Denna)\s+(?!här\b|där\b)(?:ska|kan|är|var|har|hade|måste|bör|blir|\w+r)\b"
+                      r"|(?:\S+\s+){1,2}(?:därför|dock|också)\b")
+_NUMBERED = re.compile(r"\d{1,2}[.)]\s")
 
 
 @dataclass(frozen=True)
@@ -222,7 +225,7 @@ def unwrap(text: str) -> str:
     out = [lines[0]]
     for line in lines[1:]:
         prev, nxt = out[-1].rstrip(), line.strip()
-        if not prev or not nxt or nxt[:1] in "•-–*":
+        if not prev or not nxt or nxt[:1] in "•-–*" or _NUMBERED.match(nxt):
             out.append(line)
             continue
         continues = nxt[:1].islower() or nxt[:1].isdigit() or nxt[:1] == "("
@@ -271,6 +274,11 @@ class Row:
     cells: dict[str, str]
     line: str
     passage: Passage
+
+    @property
+    def claim(self) -> str:
+        """What a citation of the row quotes from: its first cells, so the quote starts at the row."""
+        return self.line[:250]
 
 
 def rows(passage: Passage) -> list[Row]:

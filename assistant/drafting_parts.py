@@ -228,13 +228,13 @@ def _joint_insatser(part: Part, ctx: Context) -> list[Block]:
         return []
     header = ["Insats", "Ansvarig", "Tidplan", "Ur plan för", "Källa"]
     body = [[r.cells.get("Insats", ""), r.cells.get("Ansvarig", "–"), r.cells.get("Tidplan", "–"),
-             r.passage.kommun or "–", ctx.sources.marker(r.passage, r.line)] for r in found]
+             r.passage.kommun or "–", ctx.sources.marker(r.passage, r.claim)] for r in found]
     return [Block("table", markdown_table(header, body))]
 
 
 def _responsibilities(part: Part, ctx: Context) -> list[Block]:
     found = [r for r in ctx.own_rows if "Insats" in r.cells and r.cells.get("Ansvarig")]
-    lines = [f"- **{r.cells['Ansvarig']}**: {r.cells['Insats']} {ctx.sources.marker(r.passage, r.line)}"
+    lines = [f"- **{r.cells['Ansvarig']}**: {r.cells['Insats']} {ctx.sources.marker(r.passage, r.claim)}"
              for r in found]
     return [Block("list", "\n".join(lines))] if lines else []
 
@@ -246,7 +246,7 @@ def _timeline(part: Part, ctx: Context) -> list[Block]:
     ordered = sorted(found, key=lambda r: when(r.cells["Tidplan"]) or date.max)
     header = ["Tidpunkt", "Insats", "Ansvarig", "Källa"]
     body = [[r.cells["Tidplan"], r.cells["Insats"], r.cells.get("Ansvarig", "–"),
-             ctx.sources.marker(r.passage, r.line)] for r in ordered]
+             ctx.sources.marker(r.passage, r.claim)] for r in ordered]
     return [Block("table", markdown_table(header, body))]
 
 
@@ -273,7 +273,7 @@ def _row_table(found: Sequence[Row], ctx: Context, names: dict[str, str],
     columns = list(dict.fromkeys([*(k for r in found for k in r.cells), *required]))
     header = [names.get(c, c) for c in columns] + ["Källa"]
     body = [[r.cells.get(c) or f"[{GAP}: {names.get(c, c).lower()} anges inte i källan]" for c in columns]
-            + [ctx.sources.marker(r.passage, r.line)] for r in found]
+            + [ctx.sources.marker(r.passage, r.claim)] for r in found]
     return markdown_table(header, body)
 
 

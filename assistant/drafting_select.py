@@ -21,6 +21,7 @@ from assistant.scopes import PARTNER_KOMMUNER
 from assistant.survey import fold
 
 NEAR_DUPLICATE = 0.7
+PER_DOCUMENT = 2  # picks per document when a part draws on several, so no single source dominates
 
 
 @dataclass(frozen=True)
@@ -82,10 +83,12 @@ def select(part: Part, candidates: Sequence[Passage], values: dict[str, str], us
                 continue
             scored.append(Pick(intro, items, is_list, hits / math.sqrt(len(group)) + prior + bonus, rank))
     chosen: list[Pick] = []
+    per_document = PER_DOCUMENT if len({p.doc_id for p in candidates}) > 1 else part.max
     for pick in sorted(scored, key=lambda p: (-p.score, p.rank, p.units[0].position)):
         if len(chosen) == part.max:
             break
-        if any(_overlaps(pick, c) for c in chosen):
+        same_document = sum(1 for c in chosen if c.units[0].passage.doc_id == pick.units[0].passage.doc_id)
+        if same_document >= per_document or any(_overlaps(pick, c) for c in chosen):
             continue
         chosen.append(pick)
     for pick in chosen:

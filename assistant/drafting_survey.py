@@ -58,8 +58,8 @@ class SurveyOverview:
     assessments: dict[str, Assessment]
 
     def top_labels(self, count: int = 3) -> list[str]:
-        """The largest visible yrken, for retrieval queries."""
-        return [y.label for y in self.yrken if y.visible][:count]
+        """The largest visible yrken, by the name before any comma ("Undersköterskor"), for retrieval."""
+        return [y.label.split(",")[0] for y in self.yrken if y.visible][:count]
 
 
 def overview(tables: Sequence[tuple[DocumentInfo, Table]], scopes: Sequence[str], kommun: str,
