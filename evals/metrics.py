@@ -51,7 +51,7 @@ class Observation:
 
     `ranked` is None when retrieval is not judged for the question; `answer` is None when the
     question was not run (e.g. drafting unavailable); `citations` is None for a pipeline that does
-    not cite (the baseline); `computed` marks a survey answer whose figures are computed from rows.
+    not cite (the baseline).
     """
 
     id: str
@@ -59,7 +59,6 @@ class Observation:
     ranked: tuple[Ranked, ...] | None = None
     answer: str | None = None
     refused: bool = False
-    computed: bool = False
     citations: tuple[CitationCheck, ...] | None = None
     unresolved: tuple[int, ...] = ()
     leaks: tuple[str, ...] = ()

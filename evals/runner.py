@@ -104,7 +104,6 @@ def _run_system(service: Any, q: Question, docs: Sequence[CatalogueEntry], texts
     result = service.ask(q.question, q.scopes)
     latency = (time.perf_counter() - started) * 1000
     ranked = tuple(Ranked(p.path, p.page, p.scope) for p in passages)
-    computed = result.mode == "enkät"
     checks = _check_citations(service, result.answer, result.citations, q.scopes, texts)
     output = {"answer": result.to_dict(), "search": [p.to_dict() for p in passages]}
     seen = [(f"citation [{c.n}]", c.scope) for c in result.citations]
@@ -112,7 +111,7 @@ def _run_system(service: Any, q: Question, docs: Sequence[CatalogueEntry], texts
     leaks = metrics.find_leaks(q.scopes, docs, metrics.serialize(output), seen, q.forbidden)
     detail["system"] = {"answer": result.answer, "mode": result.mode, "top": [p.path for p in passages[:5]],
                         "citations": [{"n": c.n, "path": c.path, "quote": c.quote} for c in result.citations]}
-    return Observation(q.id, q.kind, ranked, result.answer, result.refused, computed, checks,
+    return Observation(q.id, q.kind, ranked, result.answer, result.refused, checks,
                        tuple(matching.unresolved_markers(result.answer, [c.n for c in result.citations])),
                        tuple(leaks), round(latency, 1))
 
@@ -132,7 +131,7 @@ def _run_draft(service: Any, q: Question, docs: Sequence[CatalogueEntry], texts:
     leaks = metrics.find_leaks(q.scopes, docs, metrics.serialize(draft.to_dict()), seen, q.forbidden)
     detail["system"] = {"answer": text, "mode": f"utkast/{draft.mode}",
                         "citations": [{"n": c.n, "path": c.path, "quote": c.quote} for c in draft.citations]}
-    return Observation(q.id, q.kind, None, text, False, False, checks,
+    return Observation(q.id, q.kind, None, text, False, checks,
                        tuple(matching.unresolved_markers(text, [c.n for c in draft.citations])), tuple(leaks))
 
 
@@ -192,7 +191,7 @@ def _run_baseline(questions: Sequence[Question], docs: Sequence[CatalogueEntry],
             leaks = metrics.find_leaks(q.scopes, docs, metrics.serialize(output), seen, q.forbidden)
             ranked = tuple(Ranked(h.path, h.page, h.scope) for h in hits) if q.kind != "utkast" else None
             details[q.id]["baseline"] = {"top": [h.path for h in hits]}
-            out[q.id] = Observation(q.id, q.kind, ranked, text, False, False, None, (), tuple(leaks),
+            out[q.id] = Observation(q.id, q.kind, ranked, text, False, None, (), tuple(leaks),
                                     round(latency, 1))
     finally:
         index.close()
