@@ -24,7 +24,7 @@ from assistant.survey import fold
 if TYPE_CHECKING:
     from assistant.service import Service
 
-HITS_PER_QUERY = 8
+HITS_PER_QUERY = 25  # before the part's evidence filter, so narrow parts still get candidates
 _BULLET_PREFIX = re.compile(r"[ \t]*(?:[-*•–]|\d{1,2}[.)])[ \t]*")
 _FOOTNOTE = re.compile(r"\s*\[[^\[\]\n]{1,30}\]")
 _WORD = re.compile(r"[^\W\d_]+")
@@ -34,7 +34,7 @@ _OPEN_END = re.compile(r"(?:\b(?:och|eller|samt|i|av|en|ett|att|som|för|med|til
 # A sentence that leans on the one before it: "Därför …", or "Det/Den/De" + a verb ("Det innebär …"),
 # but not a determiner ("Det privata näringslivet …", "Den här planen …").
 _ANAPHOR = re.compile(r"(?:Detta|Dessa|Därför|Därefter|Därmed|Samtidigt|Dessutom|Också|Men|Han|Hon|Hit|Där|Så|"
-                      r"Tillsammans)\b"
+                      r"Tillsammans|Var för sig)\b"
                       r"|(?:Det|Den|De|Denna)\s+(?!här\b|där\b)(?:ska|kan|är|var|har|hade|måste|bör|blir|\w+r)\b"
                       r"|(?:\S+\s+){1,2}(?:därför|dock|också)\b")
 _NUMBERED = re.compile(r"\d{1,2}[.)]\s")

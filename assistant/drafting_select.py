@@ -21,6 +21,7 @@ from assistant.scopes import PARTNER_KOMMUNER
 from assistant.survey import fold
 
 NEAR_DUPLICATE = 0.7
+OPENS_BONUS = 0.5
 PER_DOCUMENT = 2  # picks per document when a part draws on several, so no single source dominates
 
 
@@ -81,7 +82,8 @@ def select(part: Part, candidates: Sequence[Passage], values: dict[str, str], us
             hits = len(focus & frozenset().union(*(u.terms for u in group)))
             if hits < min_hits:
                 continue
-            scored.append(Pick(intro, items, is_list, hits / math.sqrt(len(group)) + prior + bonus, rank))
+            opens = OPENS_BONUS if group[0].opens else 0.0  # a paragraph's first sentence sets its topic
+            scored.append(Pick(intro, items, is_list, hits / math.sqrt(len(group)) + prior + bonus + opens, rank))
     chosen: list[Pick] = []
     per_document = PER_DOCUMENT if len({p.doc_id for p in candidates}) > 1 else part.max
     for pick in sorted(scored, key=lambda p: (-p.score, p.rank, p.units[0].position)):
@@ -119,10 +121,10 @@ def _groups(found: Sequence[Unit], part: Part) -> list[Group]:
             continue
         if not unit.intro and _whole_sentence(unit):
             previous = found[i - 1] if i and found[i - 1].position == unit.position - 1 else None
-            context = unit.follows or (part.evidence.mention == "required" and not unit.opens)
+            context = unit.follows or (part.with_previous and not unit.opens)
             if not context:
                 groups.append((None, ((unit,),), False))
-            elif previous is not None and (_whole_sentence(previous) or previous.intro):
+            elif previous is not None and not previous.follows and (_whole_sentence(previous) or previous.intro):
                 groups.append((None, ((previous, unit),), False))
         i += 1
     return groups

@@ -54,6 +54,7 @@ class Part:
     lists: bool = False
     missing: str | None = None
     min_hits: int | None = None
+    with_previous: bool = False
 
 
 @dataclass(frozen=True)
@@ -125,6 +126,7 @@ def _part(raw: dict[str, Any], where: str, skip: tuple[str, ...]) -> Part:
         evidence=evidence, focus=str(raw.get("focus") or ""), require=raw.get("require"),
         max=int(raw.get("max", 2)), max_items=int(raw.get("max_items", 6)), lists=bool(raw.get("lists", False)),
         missing=raw.get("missing"), min_hits=int(raw["min_hits"]) if "min_hits" in raw else None,
+        with_previous=bool(raw.get("with_previous", False)),
     )
 
 
