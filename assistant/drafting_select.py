@@ -45,18 +45,18 @@ class Pick:
 
 
 class Used:
-    """Sentences already in the draft (folded text and terms), to keep statements unique."""
+    """Sentences already in the draft (text and terms), to keep statements unique."""
 
     def __init__(self) -> None:
         self._texts: set[str] = set()
         self._terms: list[frozenset[str]] = []
 
     def __contains__(self, unit: Unit) -> bool:
-        return fold(unit.text) in self._texts or any(_similar(unit.terms, t) for t in self._terms)
+        return unit.text in self._texts or any(_similar(unit.terms, t) for t in self._terms)
 
     def add(self, unit: Unit) -> None:
         """Remember a sentence that now stands in the draft."""
-        self._texts.add(fold(unit.text))
+        self._texts.add(unit.text)
         self._terms.append(unit.terms)
 
 
