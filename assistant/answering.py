@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from assistant import citations, compose_answer
@@ -31,10 +32,10 @@ def answer(service: Service, question: str, scopes: tuple[str, ...]) -> Answer:
                       mode="enkät", answer_id=answer_id)
     passages = service.search(question, scopes, ANSWER_PASSAGES)
     clock.lap("sökning_ms")
-    evidence = compose_answer.assess(
-        question, passages, service.settings.answer,
-        lambda terms: service.index.lexical.document_frequencies(terms, scopes),
-    )
+    def frequencies(terms: Sequence[str]) -> tuple[dict[str, int], int]:
+        return service.index.lexical.document_frequencies(terms, scopes)
+
+    evidence = compose_answer.assess(question, passages, service.settings.answer, frequencies)
     if not evidence.relevant:
         return refusal(scopes, clock.done(), answer_id)
     passages = current_first(service, passages, scopes)
@@ -49,8 +50,8 @@ def answer(service: Service, question: str, scopes: tuple[str, ...]) -> Answer:
         except GenerationFailed as exc:
             clock.lap("llm_ms")
             clock.note(f"llm_fel_{getattr(exc, 'reason', 'okänt')}", 1.0)
-            return _extractive(question, passages, scopes, clock, answer_id, fallback=True)
-    return _extractive(question, passages, scopes, clock, answer_id, fallback=False)
+            return _extractive(question, passages, scopes, clock, answer_id, frequencies, fallback=True)
+    return _extractive(question, passages, scopes, clock, answer_id, frequencies, fallback=False)
 
 
 def current_first(service: Service, passages: list[Passage], scopes: tuple[str, ...]) -> list[Passage]:
@@ -70,8 +71,8 @@ def refusal(scopes: tuple[str, ...], timings: dict[str, float], answer_id: str |
 
 
 def _extractive(question: str, passages: list[Passage], scopes: tuple[str, ...], clock: _Clock,
-                answer_id: str, fallback: bool) -> Answer:
-    text = compose_answer.compose(question, passages)
+                answer_id: str, frequencies: compose_answer.Frequencies, fallback: bool) -> Answer:
+    text = compose_answer.compose(question, passages, frequencies)
     report = citations.process(text, passages)
     clock.lap("komponering_ms")
     if not report.citations:

@@ -47,7 +47,10 @@ class AnswerSettings(_Group):
     dense_strong: float = Field(0.87, description="Best passage this similar: answerable on meaning alone.")
     dense_min: float = Field(0.80, description="Below this similarity the question is refused.")
     dense_min_english: float = Field(
-        0.80, description="English questions over Swedish text: the similarity that suffices."
+        0.82, description="English questions over Swedish text: the similarity that suffices."
+    )
+    coverage_floor: float = Field(
+        0.3, ge=0, le=1, description="Even a very similar passage must hold this share of the question's terms."
     )
     coverage_min: float = Field(
         0.5, ge=0, le=1, description="Share of the question's content terms the best passages must hold."

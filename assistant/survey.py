@@ -275,7 +275,7 @@ _RANK_CUE = re.compile(r"( (vilka|vilket|vilken|which|what) (\w+ )?(yrken|yrke|y
 _UNSUPPORTED = re.compile(r" (svarast|svaraste|svarare|latast|lattast|lattare|hardest|easiest|rus|handlingsplan\w*"
                           r"|agenda\w*|strategi\w*|bristlist\w*|yrkesbarometer\w*|arbetsformedling\w*|prognos\w*"
                           r"|scb|protokoll\w*) ")
-_KOMMUN_CUE = re.compile(r"( vilken kommun| vilka kommuner| jamfor| jamforelse| per kommun| mellan kommun"
+_KOMMUN_CUE = re.compile(r"( vilken kommun| vilka kommuner| vilken av \w*kommunerna| jamfor| jamforelse| per kommun| mellan kommun"
                          r"| kommunerna | which municipalit| compare| by municipality| per municipality)")
 _AMOUNT_CUE = re.compile(r"( hur stort | hur stor | hur manga | totalt | sammanlagt | summa | how many | how large "
                          r"| how big | total )")
