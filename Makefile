@@ -38,5 +38,9 @@ test: install-test
 bench: install-test
 	$(BIN)/python benchmarks/run.py
 
+eval: install-test
+	$(BIN)/kompetens ingest corpus
+	$(BIN)/kompetens eval
+
 clean:
 	rm -rf $(VENV) kompetens-data .pytest_cache
