@@ -49,10 +49,12 @@ def search(
     if not query.strip() or not scopes:
         return []
     vector = embedder.embed_batch([query], "query")[0]
-    dense = index.dense.query(vector, scopes, candidates)
+    every_scope = set(scopes) >= set(index.lexical.scopes())
+    dense = index.dense.query(vector, scopes, candidates, every_scope=every_scope)
     lexical = index.lexical.search(query, scopes, candidates)
     fused = fuse([[cid for cid, _ in dense], [cid for cid, _ in lexical]], rrf_k)
-    # Only chunks the catalogue holds (and within scope) are real: this drops stale vectors.
+    # Only chunks the catalogue holds (and within scope) are real: this drops stale vectors, and
+    # guards the unfiltered dense search against a document of a new scope added meanwhile.
     found = index.lexical.passages(list(fused), scopes)
     dense_scores, lexical_scores = dict(dense), dict(lexical)
     ranked = diversify(sorted(found, key=lambda cid: (-fused[cid], cid)), found, k, per_document)

@@ -80,3 +80,10 @@ def test_metadata_round_trips(store: ChromaStore):
     meta = got["metadatas"][0]
     assert meta["scope"] == "kommun:asele" and meta["page"] == 2 and meta["title"] == "Dok 2"
     assert isinstance(store.query(np.zeros(HashEmbedder.dim) + 0.1, ["publik"], 1), list)
+
+
+def test_unfiltered_query_for_a_caller_holding_every_scope_sees_everything(store: ChromaStore):
+    _fill(store)
+    vector = HashEmbedder().embed_batch(["svetsare Sågverket Åsele"], "query")[0]
+    everything = store.query(vector, ["publik", "projekt", "kommun:asele"], 10, every_scope=True)
+    assert len(everything) == len(TEXTS) and everything[0][0] == "doc2:f:0002"
