@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -87,18 +87,11 @@ class Library:
         if not wanted or not self.scopes:
             return
         settings = self.service.settings.retrieval
-        index = self.service.index
-        vectors = self.service.embedder.embed_batch(wanted, "query")
-        fused_by_query = {}
-        for query, vector in zip(wanted, vectors, strict=True):
-            dense = index.dense.query(vector, list(self.scopes), settings.candidates)
-            lexical = index.lexical.search(query, list(self.scopes), settings.candidates)
-            fused_by_query[query] = retrieval.fuse([[c for c, _ in dense], [c for c, _ in lexical]], settings.rrf_k)
-        ids = sorted({cid for fused in fused_by_query.values() for cid in fused})
-        found = index.lexical.passages(ids, list(self.scopes))
-        for query, fused in fused_by_query.items():
-            ranked = sorted((cid for cid in fused if cid in found), key=lambda cid: (-fused[cid], cid))
-            self.hits[query] = [replace(found[cid], score=round(fused[cid], 6)) for cid in ranked[:HITS_PER_QUERY]]
+        # No per-document cap: a part often wants several passages of the kommun's own plan.
+        self.hits.update(retrieval.search_many(
+            self.service.index, self.service.embedder, wanted, list(self.scopes), HITS_PER_QUERY,
+            candidates=settings.candidates, rrf_k=settings.rrf_k, per_document=HITS_PER_QUERY,
+        ))
 
     def candidates(self, evidence: Evidence, queries: Sequence[str]) -> list[Passage]:
         """Passages a part may use, best first: retrieval hits, then (if asked) whole documents."""

@@ -45,21 +45,32 @@ def search(
     candidates: int = 40, rrf_k: int = 60, per_document: int = 3,
 ) -> list[Passage]:
     """The `k` best passages for `query` within `scopes`, best first, with fused and raw scores."""
+    return search_many(index, embedder, [query], scopes, k, candidates, rrf_k, per_document).get(query, [])
+
+
+def search_many(
+    index: Index, embedder: Embedder, queries: Sequence[str], scopes: Sequence[str], k: int,
+    candidates: int = 40, rrf_k: int = 60, per_document: int = 3,
+) -> dict[str, list[Passage]]:
+    """`search` for several queries at once, embedding them in one batch: query → passages."""
     scopes = list(scopes)
-    if not query.strip() or not scopes:
-        return []
-    vector = embedder.embed_batch([query], "query")[0]
+    wanted = [q for q in dict.fromkeys(queries) if q.strip()]
+    if not wanted or not scopes:
+        return {}
+    vectors = embedder.embed_batch(wanted, "query")
     every_scope = set(scopes) >= set(index.lexical.scopes())
-    dense = index.dense.query(vector, scopes, candidates, every_scope=every_scope)
-    lexical = index.lexical.search(query, scopes, candidates)
-    fused = fuse([[cid for cid, _ in dense], [cid for cid, _ in lexical]], rrf_k)
+    results: dict[str, tuple[dict[str, float], dict[str, float], dict[str, float]]] = {}
+    for query, vector in zip(wanted, vectors, strict=True):
+        dense = dict(index.dense.query(vector, scopes, candidates, every_scope=every_scope))
+        lexical = dict(index.lexical.search(query, scopes, candidates))
+        results[query] = (fuse([list(dense), list(lexical)], rrf_k), dense, lexical)
     # Only chunks the catalogue holds (and within scope) are real: this drops stale vectors, and
     # guards the unfiltered dense search against a document of a new scope added meanwhile.
-    found = index.lexical.passages(list(fused), scopes)
-    dense_scores, lexical_scores = dict(dense), dict(lexical)
-    ranked = diversify(sorted(found, key=lambda cid: (-fused[cid], cid)), found, k, per_document)
-    return [
-        replace(found[cid], score=round(fused[cid], 6), dense_score=dense_scores.get(cid),
-                lexical_score=lexical_scores.get(cid))
-        for cid in ranked
-    ]
+    found = index.lexical.passages(sorted({cid for fused, _, _ in results.values() for cid in fused}), scopes)
+    out = {}
+    for query, (fused, dense, lexical) in results.items():
+        present = {cid: found[cid] for cid in fused if cid in found}
+        ranked = diversify(sorted(present, key=lambda cid: (-fused[cid], cid)), present, k, per_document)
+        out[query] = [replace(found[cid], score=round(fused[cid], 6), dense_score=dense.get(cid),
+                              lexical_score=lexical.get(cid)) for cid in ranked]
+    return out

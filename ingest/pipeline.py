@@ -146,7 +146,7 @@ def _prepare(
 def _write(item: _Work, index: Index, embedder: Embedder, options: IngestOptions,
            progress: IngestProgress) -> FileOutcome:
     texts = [index_text(c) for c in item.chunks]
-    vectors = []
+    vectors: list[np.ndarray] = []
     for start in range(0, len(texts), options.batch_size):
         batch = texts[start : start + options.batch_size]
         vectors.extend(embedder.embed_batch(batch, "passage"))
