@@ -1,13 +1,15 @@
 # Two commands do all the set-up on a fresh machine:
-#   make run   – create .venv, install, index corpus/, serve the web page + API on 127.0.0.1:8000
+#   make run   – create .venv, install, OCR packages (when root), index corpus/, serve on 127.0.0.1:8000
 #   make test  – create .venv with test extras, run the whole test suite
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Tesseract with Swedish data reads scanned PDFs (ingest/loaders/pdf_ocr.py); optional, never required.
+OCR_PACKAGES := tesseract-ocr tesseract-ocr-swe
 
-.PHONY: run test install install-test ingest serve bench eval clean
+.PHONY: run test install install-test ocr-deps ingest serve bench eval clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,7 +26,20 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
 
-ingest: install
+# Installs Tesseract when it is missing and we are root with apt-get; otherwise says what to install.
+# Never fails: without OCR everything works except reading scanned PDFs.
+ocr-deps:
+	@if command -v tesseract >/dev/null 2>&1 && tesseract --list-langs 2>/dev/null | grep -x swe >/dev/null; then \
+		:; \
+	elif [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "Installerar textigenkänning (OCR) för inskannade PDF-filer: $(OCR_PACKAGES)"; \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(OCR_PACKAGES) >/dev/null; } \
+			|| echo "Kunde inte installera $(OCR_PACKAGES); inskannade PDF-filer läses först när de är installerade."; \
+	else \
+		echo "Inskannade PDF-filer läses med textigenkänning (OCR) först när Debian-paketen $(OCR_PACKAGES) är installerade: sudo apt-get install $(OCR_PACKAGES)"; \
+	fi
+
+ingest: install ocr-deps
 	$(BIN)/kompetens ingest corpus
 
 serve: install

@@ -8,8 +8,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
-from assistant.embeddings import Embedder
-from assistant.index import Index
+from assistant.config import RetrievalSettings
+from assistant.index.embeddings import Embedder
+from assistant.index.store import Index
 from assistant.records import Passage
 
 
@@ -38,6 +39,13 @@ def diversify(ranked: Sequence[str], passages: dict[str, Passage], k: int, per_d
             return chosen
     rest = [cid for cid in ranked if cid not in set(chosen)]
     return chosen + rest[: k - len(chosen)]
+
+
+def retrieve(index: Index, embedder: Embedder, query: str, scopes: Sequence[str], k: int | None,
+             settings: RetrievalSettings) -> list[Passage]:
+    """`search` with the configured candidates and fusion constant; `k` defaults to `settings.k`."""
+    return search(index, embedder, query, scopes, k or settings.k,
+                  candidates=max(settings.candidates, k or settings.k), rrf_k=settings.rrf_k)
 
 
 def search(

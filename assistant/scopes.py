@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 
-from assistant.errors import InvalidScope
+from assistant.errors import InvalidScope, ScopeDenied
 
 PUBLIC = "publik"
 PROJECT = "projekt"
@@ -71,3 +71,32 @@ def all_scopes() -> tuple[str, ...]:
 def allows(caller_scopes: Iterable[str], scope: str) -> bool:
     """True when a chunk of `scope` may be shown to a caller holding `caller_scopes`."""
     return scope in set(caller_scopes)
+
+
+def resolve(granted: Iterable[str], requested: Iterable[str] | None) -> tuple[str, ...]:
+    """The scopes to act with: all granted ones when none are requested, else the requested subset.
+
+    Raises ScopeDenied naming the requested scopes that are not granted; a caller can narrow its
+    scopes, never widen them.
+    """
+    wanted_in = list(requested or ())
+    if not wanted_in:
+        return normalize_all(granted)
+    wanted = normalize_all(wanted_in)
+    missing = sorted(set(wanted) - set(normalize_all(granted)))
+    if missing:
+        raise ScopeDenied(f"Du saknar behörighet för: {', '.join(missing)}.")
+    return wanted
+
+
+def for_conversation(channel: str, user: str | None, channel_scopes: Mapping[str, Sequence[str]],
+                     user_scopes: Mapping[str, Sequence[str]]) -> tuple[str, ...]:
+    """Scopes for a chat conversation: the channel's mapping; in a DM (`D…`) the user's; else `publik`.
+
+    The channel decides, never the asker: everyone in a channel sees what the channel may see.
+    """
+    if channel in channel_scopes:
+        return normalize_all(channel_scopes[channel])
+    if channel.startswith("D") and user in user_scopes:
+        return normalize_all(user_scopes[user or ""])
+    return (PUBLIC,)

@@ -18,6 +18,7 @@ import json
 import os
 import platform
 import random
+import re
 import statistics
 import subprocess
 import sys
@@ -110,7 +111,7 @@ def bench_ask(service: Service) -> dict[str, float]:
 
 
 def _all_chunks(service: Service) -> list:
-    from assistant.lexical import _passage  # noqa: F401  (documented helper)
+    from assistant.index.lexical import _passage  # noqa: F401  (documented helper)
     from assistant.records import Chunk
 
     rows = service.index.lexical._db.execute("SELECT id, text, meta FROM chunks ORDER BY id").fetchall()  # noqa: SLF001
@@ -255,8 +256,17 @@ def write_report(ingest: dict[str, float], ask: dict[str, float], embedded: list
                      f"{r['alla_p95_ms']:.1f} | {r['publik_p50_ms']:.1f} | {r['publik_p95_ms']:.1f} | {rss} | < 150 |")
     lines += ["", "Svarstiden inkluderar inbäddning av frågan med e5. RSS är benchmarkprocessens minne efter",
               "sökningarna (kumulativt: processen har byggt alla index i tur och ordning).", ""]
+    lines += _separately_measured()
     (REPO / "benchmarks" / "README.md").write_text("\n".join(lines), encoding="utf-8")
     print("\n".join(lines))
+
+
+def _separately_measured() -> list[str]:
+    """Sections measured by their own scripts ("## OCR": benchmarks/ocr.py), kept from the README."""
+    path = REPO / "benchmarks" / "README.md"
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    found = re.search(r"^## OCR\n.*?(?=^## |\Z)", text, re.MULTILINE | re.DOTALL)
+    return [*found.group(0).rstrip("\n").splitlines(), ""] if found else []
 
 
 if __name__ == "__main__":

@@ -9,5 +9,5 @@
 - `evals.runner` – run the system and the baseline over the set and score both;
 - `evals.report` – the Markdown and JSON reports in `evals/reports/`.
 
-Run it with `kompetens eval` (see `assistant/cli.py`) or `pytest -m integration tests/test_evals.py`.
+Run it with `kompetens eval` (see `assistant/interfaces/cli.py`) or `pytest -m integration tests/test_evals.py`.
 """

@@ -23,7 +23,7 @@ Schema of one entry in `questions.yaml`:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 

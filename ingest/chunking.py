@@ -10,7 +10,7 @@ from assistant.records import Chunk, DocumentMeta, Segment, index_text_of
 _SENTENCE_END = re.compile(r"(?<=[.!?:])\s+(?=[A-ZÅÄÖ0-9\"'(–-])")
 
 # Bump when loading or chunking changes, so unchanged files are re-indexed on the next ingest.
-CHUNKER_VERSION = "3"
+CHUNKER_VERSION = "4"  # 4: PDF tables as rows, form labels with values, OCR of scanned pages
 
 
 def chunk(

@@ -16,11 +16,11 @@ from typing import Protocol
 
 import numpy as np
 
-from assistant.embeddings import Embedder
 from assistant.errors import KompetensError
-from assistant.index import Index
-from assistant.scopes import slugify
+from assistant.index.embeddings import Embedder
+from assistant.index.store import Index
 from assistant.records import Chunk, DocumentInfo, DocumentMeta, FileOutcome, IngestReport, LoadedDocument
+from assistant.scopes import slugify
 from ingest.chunking import CHUNKER_VERSION, chunk, index_text
 from ingest.loaders import SUPPORTED_SUFFIXES, load
 from ingest.manifest import MANIFEST_NAME, Manifest, default_meta, find_manifest

@@ -44,7 +44,8 @@ def write(path: Path, text: str) -> Path:
     return path
 
 
-E5_INDEX = REPO / ".cache" / "e5-index"
+# One index of the sample corpus per test run; KOMPETENS_TEST_E5_INDEX puts it elsewhere (parallel work trees).
+E5_INDEX = Path(os.environ.get("KOMPETENS_TEST_E5_INDEX", REPO / ".cache" / "e5-index"))
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,4 @@
-from assistant.analyzer import analyze, split_compound, tokenize
+from assistant.text.analyzer import analyze, split_compound, tokenize
 
 
 def test_compound_matches_its_head_and_whole():

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from assistant.api import NOT_FOUND, create_app
 from assistant.config import Settings
 from assistant.errors import ConfigError, GenerationFailed, IndexUnavailable, KompetensError
+from assistant.interfaces.api import NOT_FOUND, create_app
 from assistant.records import DRAFT_SECTIONS, Answer, Citation, Draft, DraftSection, Passage
 from assistant.service import Service
 from tests.conftest import REPO, make_settings, write
@@ -236,7 +236,7 @@ def test_app_refuses_to_start_with_empty_or_default_token(tmp_path: Path, tokens
 def test_serve_command_refuses_default_token_with_swedish_error(tmp_path: Path):
     env = {**os.environ, "KOMPETENS_DATA_DIR": str(tmp_path / "data"), "KOMPETENS_EMBED_BACKEND": "hash",
            "KOMPETENS_API_TOKENS": json.dumps({"changeme": ["projekt"]})}
-    result = subprocess.run([sys.executable, "-m", "assistant.cli", "serve", "--port", "1"], cwd=REPO, env=env,
+    result = subprocess.run([sys.executable, "-m", "assistant.interfaces.cli", "serve", "--port", "1"], cwd=REPO, env=env,
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 2
     assert "exempeltoken" in result.stderr and "Traceback" not in result.stderr

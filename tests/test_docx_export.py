@@ -12,7 +12,7 @@ import pytest
 from docx.enum.text import WD_COLOR_INDEX
 from pypdf import PdfReader
 
-from assistant.docx_export import column_widths, to_docx
+from assistant.draft.docx import column_widths, to_docx
 from assistant.records import Citation, Draft, DraftSection
 from tests.conftest import REPO
 

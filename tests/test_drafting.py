@@ -22,17 +22,17 @@ import pandas as pd
 import pytest
 import yaml
 
-from assistant import drafting
-from assistant.citations import split_sentences
 from assistant.config import Settings
-from assistant.docx_export import to_docx
-from assistant.drafting_evidence import replaced_documents, unwrap
-from assistant.embeddings import create_embedder
+from assistant.draft import pipeline as drafting
+from assistant.draft.docx import to_docx
+from assistant.draft.evidence import replaced_documents, unwrap
 from assistant.errors import KompetensError
+from assistant.index.embeddings import create_embedder
 from assistant.records import DRAFT_SECTIONS, DocumentInfo, Draft
 from assistant.scopes import PARTNER_KOMMUNER, all_scopes
 from assistant.service import Service
-from tests.conftest import REPO, make_settings, write
+from assistant.text.sentences import split_sentences
+from tests.conftest import E5_INDEX, REPO, make_settings, write
 from tests.openai_server import MODEL, OpenAIServer, openai_server
 
 TODAY = date(2026, 11, 23)
@@ -263,7 +263,7 @@ def small(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
 
 def make(service: Service, kommun: str = "Åsele", scopes: Sequence[str] = EVERYONE,
          avsnitt: Sequence[str] | None = None) -> Draft:
-    return drafting.draft(service, kommun, avsnitt, tuple(scopes), today=TODAY)
+    return drafting.draft(service.deps, kommun, avsnitt, tuple(scopes), today=TODAY)
 
 
 # ----------------------------------------------------------------------------- fast tests
@@ -470,7 +470,7 @@ def test_cli_writes_markdown_json_and_docx(small: Service, tmp_path: Path):
     env = {**os.environ, "KOMPETENS_DATA_DIR": str(small.settings.data_dir), "KOMPETENS_EMBED_BACKEND": "hash"}
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "assistant.cli", "draft", *args], cwd=tmp_path, env=env,
+        return subprocess.run([sys.executable, "-m", "assistant.interfaces.cli", "draft", *args], cwd=tmp_path, env=env,
                               capture_output=True, text=True, timeout=120)
 
     md = run("--kommun", "asele", "--avsnitt", "nulage", "--scope", "publik")
@@ -494,7 +494,6 @@ def _docx_text(data: bytes) -> str:
 
 # ----------------------------------------------------------------------------- the sample corpus (e5)
 
-E5_INDEX = REPO / ".cache" / "e5-index"
 PARTNERS = list(PARTNER_KOMMUNER)
 
 

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from assistant.config import EmbedSettings
-from assistant.embeddings import create_embedder, register_embedder
 from assistant.errors import ConfigError
+from assistant.index.embeddings import create_embedder, register_embedder
 
 SV = ["Åsele kommun behöver fler undersköterskor inom äldreomsorgen.",
       "Lastbilsförare saknas i hela länet enligt arbetsgivarna.",

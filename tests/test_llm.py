@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant import llm
-from assistant.compose_answer import REFUSAL
+from assistant.answer import llm
+from assistant.answer.gate import REFUSAL
 from assistant.config import LLMSettings
 from assistant.errors import ConfigError, GenerationFailed
 from assistant.records import Passage
@@ -183,7 +183,7 @@ def test_provider_without_model_name_is_a_config_error() -> None:
 
 
 def test_importing_llm_does_not_import_langchain() -> None:
-    code = "import sys, assistant.llm; print(any(m.startswith('langchain') for m in sys.modules))"
+    code = "import sys, assistant.answer.llm; print(any(m.startswith('langchain') for m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
     assert out.stdout.strip() == "False"
 

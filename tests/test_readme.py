@@ -29,7 +29,7 @@ def test_makefile_and_ci_implement_them():
 
 def test_every_cli_command_in_the_readme_exists():
     documented = set(re.findall(r"(?:bin/kompetens|`kompetens) ([a-z]+)", README))
-    out = subprocess.run([sys.executable, "-m", "assistant.cli", "--help"], cwd=REPO, capture_output=True,
+    out = subprocess.run([sys.executable, "-m", "assistant.interfaces.cli", "--help"], cwd=REPO, capture_output=True,
                          text=True, timeout=60).stdout
     missing = {c for c in documented if not re.search(rf"│ {c}\b", out)}
     assert not missing, f"README names commands the CLI lacks: {missing}"

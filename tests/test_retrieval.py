@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 from assistant.retrieval import fuse
 from assistant.service import Service
@@ -55,7 +57,7 @@ def test_no_result_is_ever_outside_the_callers_scopes(tmp_path_factory, docs, ca
 
 
 def test_lexical_terms_are_rebuilt_when_the_analyzer_changes(service: Service, tmp_path: Path, monkeypatch):
-    from assistant.lexical import LexicalStore
+    from assistant.index.lexical import LexicalStore
 
     monkeypatch.chdir(tmp_path)
     write(tmp_path / "k" / "a.md", "# Intervjuer\n\nSågverket i byn behöver svetsare.\n")

@@ -11,17 +11,16 @@ import logging
 import sqlite3
 import time
 from collections.abc import Iterator, Sequence
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 import pytest
 from fastapi.testclient import TestClient
 
-from assistant.api import create_app
 from assistant.errors import IndexUnavailable, KompetensError
+from assistant.interfaces.api import create_app
+from assistant.interfaces.slack.bot import THANKS, run_socket_mode
 from assistant.records import Answer
-from assistant.slack_bot import THANKS, run_socket_mode
 from tests.slack_double import BOT_USER, Call, SlackDouble, sign
 from tests.test_api import Q_ASELE, Q_PROJEKT, Q_PUBLIC, DraftingService, make_service
 

@@ -8,9 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from assistant.embeddings import HashEmbedder
+from assistant.index.dense import ChromaStore, open_chroma
+from assistant.index.embeddings import HashEmbedder
 from assistant.records import Chunk
-from assistant.vectorstore import ChromaStore, open_chroma
 from tests.chroma_server import chroma_server
 
 

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import uvicorn
 
-from assistant.api import create_app
+from assistant.interfaces.api import create_app
 from tests.test_api import FAKE_DOCX, Q_PUBLIC, TOKEN_ASELE, DraftingService, make_service
 
 CHROMIUM = Path("/usr/bin/chromium")

@@ -28,7 +28,8 @@ def read_docx(path: Path, data: bytes) -> LoadedDocument:
         if isinstance(item, WordTable):
             walk.add_table(item)
         else:
-            walk.add_paragraph(collapse_spaces(item.text).strip(), _style_name(item))
+            text = collapse_spaces(item.text).strip()
+            walk.add_paragraph(f"- {text}" if text and _is_list_item(item) else text, _style_name(item))
     walk.flush()
     title = clean_title(document.core_properties.title) or walk.title
     return LoadedDocument(
@@ -80,6 +81,17 @@ def _style_name(paragraph: Any) -> str:
         return str(paragraph.style.name or "").lower()
     except (AttributeError, KeyError):
         return ""
+
+
+def _is_list_item(paragraph: Any) -> bool:
+    """A bulleted or numbered paragraph: kept as a "- " line so a list stays one list downstream."""
+    style = _style_name(paragraph)
+    if style.startswith(_HEADING_STYLES):
+        return False
+    if style.startswith(("list", "liststycke", "punktlista", "numrerad lista")):
+        return True
+    ppr = paragraph._p.pPr
+    return ppr is not None and ppr.numPr is not None
 
 
 def _docx_rows(table: WordTable) -> Iterator[Row]:

@@ -1,0 +1,96 @@
+"""The refusal rule: do the passages in the caller's scopes answer the question at all?
+
+When they do not, the answer is `REFUSAL` + `REFUSAL_HELP` with `refused: true` and no citations.
+The thresholds are `AnswerSettings`, calibrated on the sample corpus (see evals/).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from assistant.config import AnswerSettings
+from assistant.records import Passage
+from assistant.text.analyzer import analyze, expansions
+
+REFUSAL = "Underlaget innehåller inget som besvarar frågan."
+REFUSAL_HELP = (
+    " Det kan bero på att frågan gäller något utanför de indexerade dokumenten, eller på material du "
+    "inte har behörighet till. Kontakta den regionala samordnaren för kompetensförsörjning eller "
+    "kompetensmäklaren i din kommun om du behöver hjälp att ta fram underlaget."
+)
+
+# Words that say what kind of question it is, not what it is about.
+_QUESTION_TERMS = frozenset(analyze(
+    "vad hur vilka vilken vilket varför när var finns fanns säger sägs står ska skall kommer många mycket "
+    "gäller berätta beskriv förklara ange lista nämn enligt stor störst största ingår ofta länge snabbt "
+    "tidigt sent igen egentligen just nu"
+))
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """How well the retrieved passages cover the question."""
+
+    coverage: float
+    top_dense: float
+    relevant: bool
+
+
+def question_terms(question: str) -> set[str]:
+    """Content terms of a question (stems and compound parts), without question words."""
+    return {t for t in analyze(question) if t not in _QUESTION_TERMS and (len(t) > 1 or t.isdigit())}
+
+
+Frequencies = Callable[[Sequence[str]], tuple[dict[str, int], int]]
+
+
+def assess(question: str, passages: Sequence[Passage], rule: AnswerSettings, frequencies: Frequencies) -> Evidence:
+    """Decide whether the passages in scope can answer the question at all.
+
+    Coverage is the IDF-weighted share of the question's content terms that the best passages
+    hold: a rare term (a place, a programme, a name) the evidence lacks weighs most, and a term
+    that nowhere in the caller's material occurs weighs the most of all. Relevant when the best
+    passage is very similar in meaning, or similar enough and covering at least `rule.coverage_min`.
+    """
+    if not passages:
+        return Evidence(0.0, 0.0, False)
+    terms = sorted(question_terms(question))
+    found: set[str] = set()
+    for p in passages[:3]:
+        found |= set(analyze(f"{p.title} {p.section or ''} {p.text}"))
+    for acronym, spelled in expansions(question).items():
+        if set(spelled) <= found:
+            found.add(acronym)
+    coverage = _weighted_coverage(terms, found, frequencies)
+    top_dense = max((p.dense_score or 0.0) for p in passages)
+    if is_english(question):  # Swedish text shares few terms with an English question: meaning decides
+        relevant = top_dense >= rule.dense_min_english
+    else:
+        strong = top_dense >= rule.dense_strong and coverage >= rule.coverage_floor
+        relevant = strong or (top_dense >= rule.dense_min and coverage >= rule.coverage_min)
+    return Evidence(round(coverage, 3), round(top_dense, 4), relevant)
+
+
+_ENGLISH = frozenset(
+    "the a an what which who whom how why when where is are was were does do did of in for to and or "
+    "with about from by on at this that these there their they have has had be been will would can could "
+    "should much many besides after before during into than also only take part".split()
+)
+
+
+def is_english(question: str) -> bool:
+    """True when the question reads as English (a share of English function words)."""
+    words = re.findall(r"[a-zåäö]+", question.lower())
+    return bool(words) and sum(w in _ENGLISH for w in words) / len(words) >= 0.2
+
+
+def _weighted_coverage(terms: Sequence[str], found: set[str], frequencies: Frequencies) -> float:
+    if not terms:
+        return 0.0
+    df, total = frequencies(terms)
+    weight = {t: math.log((total + 1) / (df.get(t, 0) + 0.5)) for t in terms}
+    whole = sum(weight.values())
+    return sum(weight[t] for t in terms if t in found) / whole if whole > 0 else 0.0

@@ -1,0 +1,217 @@
+"""Question analysis: what a question asks for, about what, and what a follow-up carries over.
+
+`analyze_question("Vem ansvarar för valideringen i Åsele?")` gives a typed `Question`: its kind
+(fakta, lista, jämförelse, förklaring), what the answer must hold (a person, a date, a figure, a
+table column such as Ansvarig), its constraints (kommuner, year, document type) and its parts when
+it asks two things at once. `resolve_follow_up` turns "Och i Dorotea?" after "Vem är
+kompetensmäklare i Åsele?" into "Vem är kompetensmäklare i Dorotea?".
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from assistant.scopes import LAN_KOMMUNER
+
+KINDS = ("fakta", "lista", "jämförelse", "förklaring")
+
+# Table columns a question can ask for, with the cue words (folded, word starts) that name them.
+COLUMN_CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("ansvarig", re.compile(r"\b(ansvar\w*|vem (leder|driver|haller i|samordnar)|vilka (leder|driver))\b")),
+    ("malniva", re.compile(r"\b(malniva\w*|mal(et)? for|malvarde\w*|vilket mal|vad ar malet)\b")),
+    ("utgangslage", re.compile(r"\b(utgangslage\w*|utgangsvarde\w*|baslinje\w*)\b")),
+    ("koppling", re.compile(r"\b(koppl\w*|vilket bristyrke|vilka bristyrken (galler|berors|ror))\b")),
+    ("tidplan", re.compile(r"\b(tidplan\w*|nar (startar|borjar|ska|sker|genomfors|ar|slutar|avslutas|klar)"
+                           r"|vilket datum|hur lange pagar)\b")),
+)
+
+_ASKS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("andel", re.compile(r"\b(hur stor andel|andel(en)?|hur manga procent|svarsfrekvens\w*|procent)\b")),
+    ("antal", re.compile(r"\b(hur manga|hur mycket|hur stor|hur stort|antal(et)?|hur lange|how many|how much)\b")),
+    ("datum", re.compile(r"\b(nar|vilket datum|vilken dag|vilket ar|sedan nar|when)\b")),
+    ("person", re.compile(r"\b(vem|vilka personer|vilken person|who|kontaktperson)\b")),
+)
+
+_LIST_CUE = re.compile(
+    r"^(vilka|vilken typ av|lista|nämn|namn|rakna upp|vad (finns|har) .* for (insatser|bristyrken|yrken))\b"
+    r"|\b(vilka (\w+ )?(bristyrken|yrken|insatser|roller|kommuner|atgarder|mal|prioriteringar|inriktningar"
+    r"|delprioriteringar|malgrupper|aktorer|utbildningar|omraden|delar|uppgifter|steg|principer))\b"
+)
+_COMPARE_CUE = re.compile(r"\b(jamfor\w*|skillnad\w*|skiljer|mellan .+ och|versus|vs|likheter)\b")
+_EXPLAIN_CUE = re.compile(r"^(varfor|hur (arbetar|jobbar|gar|fungerar|kan|ska|gor)|beskriv|forklara|"
+                          r"berätta|berätta|sammanfatta|vad innebar|vad handlar)\b")
+_QUESTION_WORDS = r"(?:hur|vilken|vilket|vilka|vad|nar|vem|var|varfor|finns|ar|har)"
+_PART_SPLIT = re.compile(rf"(?:,| och| samt)\s+(?={_QUESTION_WORDS}\b)", re.IGNORECASE)
+_FOLLOW_UP = re.compile(r"^(och|men|samt|an|sa|hur ar det med|hur blir det (med|for)|samma (for|i)|gäller det"
+                        r"|galler det|vad sager|vad galler)\b")
+_YEAR = re.compile(r"\b(20\d{2})\b")
+_DOC_TYPES = (
+    ("handlingsplan", re.compile(r"\bhandlingsplan\w*")),
+    ("protokoll", re.compile(r"\b(protokoll\w*|arbetsgrupp\w*|motet|moten)\b")),
+    ("enkat", re.compile(r"\b(enkat\w*|arbetsgivarenkat\w*)\b")),
+    ("lardom", re.compile(r"\b(lardom\w*)\b")),
+    ("strategi", re.compile(r"\b(rus|utvecklingsstrategi\w*)\b")),
+    ("agenda", re.compile(r"\b(agenda\w*)\b")),
+    ("bristlista", re.compile(r"\b(yrkesbarometer\w*|bristlist\w*)\b")),
+)
+_ENGLISH = frozenset(
+    "the a an what which who whom how why when where is are was were does do did of in for to and or with "
+    "about from by on at this that these there their they have has had be been will would can could should".split()
+)
+
+
+@dataclass(frozen=True)
+class Question:
+    """A question as the answer stage reads it.
+
+    `text` is the standalone question (a follow-up already merged with the turn before); `parts`
+    are its sub-questions when it asks several things (else just `text`); `column` is the table
+    column it asks for (folded name such as 'ansvarig'), `asks` the kind of value (antal, andel,
+    datum, person).
+    """
+
+    text: str
+    kind: str
+    asks: str | None = None
+    column: str | None = None
+    kommuner: tuple[str, ...] = ()
+    year: int | None = None
+    doc_type: str | None = None
+    parts: tuple[str, ...] = ()
+    language: str = "sv"
+    follow_up: bool = False
+    original: str = ""
+
+
+def fold(text: str) -> str:
+    """Lower case without diacritics and punctuation, single-spaced: 'Åsele?' → 'asele'."""
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    ascii_only = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(re.sub(r"[^a-z0-9/]+", " ", ascii_only).split())
+
+
+def mentioned_kommuner(text: str) -> tuple[str, ...]:
+    """County municipalities `text` names (also genitive 'Åseles', and without å/ä/ö), in order."""
+    folded = f" {fold(text)} "
+    found = []
+    for name in LAN_KOMMUNER:
+        key = fold(name)
+        m = re.search(rf" {re.escape(key)}s? ", folded)
+        if m:
+            found.append((m.start(), name))
+    return tuple(name for _, name in sorted(found))
+
+
+def analyze_question(text: str, previous: Sequence[str] = ()) -> Question:
+    """The typed reading of `text`; `previous` are earlier questions of the same conversation."""
+    original = text.strip()
+    standalone, follow_up = resolve_follow_up(original, previous)
+    folded = fold(standalone)
+    kommuner = mentioned_kommuner(standalone)
+    year = next((int(y) for y in _YEAR.findall(standalone)), None)
+    parts = split_parts(standalone)
+    kind = _kind(folded, kommuner)
+    return Question(
+        text=standalone, kind=kind, asks=asks_for(folded), column=column_asked(folded), kommuner=kommuner,
+        year=year, doc_type=next((t for t, p in _DOC_TYPES if p.search(folded)), None), parts=parts,
+        language="en" if is_english(standalone) else "sv", follow_up=follow_up, original=original,
+    )
+
+
+def for_part(question: Question, part: str) -> Question:
+    """The analysis of one part of a multi-part question; kommuner of the whole carry over."""
+    sub = analyze_question(part)
+    kommuner = sub.kommuner or question.kommuner
+    return replace(sub, kommuner=kommuner, year=sub.year or question.year,
+                   kind="jämförelse" if len(kommuner) > 1 and sub.kind == "fakta" else sub.kind)
+
+
+def asks_for(folded: str) -> str | None:
+    """What the answer must hold: 'andel', 'antal', 'datum' or 'person' (None for anything else)."""
+    return next((name for name, cue in _ASKS if cue.search(folded)), None)
+
+
+def column_asked(folded: str) -> str | None:
+    """The table column the question asks for ('ansvarig', 'tidplan', 'malniva', …), if any."""
+    return next((name for name, cue in COLUMN_CUES if cue.search(folded)), None)
+
+
+def _kind(folded: str, kommuner: Sequence[str]) -> str:
+    if _COMPARE_CUE.search(folded) or (len(kommuner) > 1 and not folded.startswith(("vilka kommuner", "vilken kommun"))):
+        return "jämförelse"
+    if _LIST_CUE.search(folded):
+        return "lista"
+    if _EXPLAIN_CUE.search(folded):
+        return "förklaring"
+    return "fakta"
+
+
+def split_parts(text: str) -> tuple[str, ...]:
+    """Sub-questions of a question that asks several things; (text,) when it asks one.
+
+    >>> split_parts("Hur många svarade i Åsele och hur hög var svarsfrekvensen?")
+    ('Hur många svarade i Åsele?', 'hur hög var svarsfrekvensen?')
+    """
+    sentences = [s.strip() for s in re.split(r"(?<=\?)\s+", text.strip()) if s.strip()]
+    parts: list[str] = []
+    for sentence in sentences:
+        pieces = [p.strip(" ,") for p in _PART_SPLIT.split(sentence) if p.strip(" ,")]
+        if len(pieces) > 1 and all(len(p.split()) >= 3 for p in pieces):
+            parts += [p if p.endswith("?") else p + "?" for p in pieces]
+        else:
+            parts.append(sentence)
+    return tuple(parts)
+
+
+def resolve_follow_up(text: str, previous: Sequence[str]) -> tuple[str, bool]:
+    """The standalone question for `text`, and whether it was a follow-up of the last question.
+
+    A short question that opens like a follow-up ("Och i Dorotea?", "Hur är det med 2024?") or
+    names only a kommun or a year keeps the previous question and swaps what it names.
+    """
+    last = next((p.strip() for p in reversed(previous) if p and p.strip()), None)
+    if last is None:
+        return text, False
+    folded = fold(text)
+    words = folded.split()
+    new_kommuner = mentioned_kommuner(text)
+    new_year = _YEAR.search(text)
+    opener = _FOLLOW_UP.match(folded) is not None
+    if not (opener and len(words) <= 8) and not (len(words) <= 3 and (new_kommuner or new_year)):
+        return text, False
+    merged = last
+    if new_kommuner:
+        old = mentioned_kommuner(last)
+        merged = _swap_kommuner(last, old, new_kommuner) if old else f"{last.rstrip('?. ')} i {_join(new_kommuner)}?"
+    if new_year:
+        old_year = _YEAR.search(merged)
+        merged = (merged[:old_year.start()] + new_year.group(1) + merged[old_year.end():] if old_year
+                  else f"{merged.rstrip('?. ')} {new_year.group(1)}?")
+    if not new_kommuner and not new_year:
+        rest = re.sub(r"^(och|men|samt|än|så|hur är det med|hur blir det (med|för)|samma (för|i)|gäller det)\s*",
+                      "", text.strip(), flags=re.IGNORECASE).rstrip("?. ")
+        merged = f"{last.rstrip('?. ')}, {rest}?" if rest else last
+    return merged, True
+
+
+def _swap_kommuner(question: str, old: Sequence[str], new: Sequence[str]) -> str:
+    """`question` with the first named kommun replaced by `new` and the other old names removed."""
+    out = question
+    for i, name in enumerate(old):
+        pattern = re.compile(rf"\b{re.escape(name)}(s?)\b", re.IGNORECASE)
+        replacement = (lambda m: _join(new) + m.group(1)) if i == 0 else (lambda m: "")
+        out = pattern.sub(replacement, out, count=1)
+    return re.sub(r"\s+(och|,)\s*(?=[?.]|$)", "", " ".join(out.split()))
+
+
+def _join(names: Sequence[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " och " + names[-1]
+
+
+def is_english(question: str) -> bool:
+    """True when the question reads as English (a share of English function words)."""
+    words = re.findall(r"[a-zåäö]+", question.lower())
+    return bool(words) and sum(w in _ENGLISH for w in words) / len(words) >= 0.2

@@ -1,0 +1,155 @@
+"""Evidence units: what an answer is built from, never fragments of them.
+
+A retrieved passage is cut into units: a sentence, a whole list (its lead-in and every item), or
+one table row with its header (column → value). Every unit's `quote` is a verbatim slice of its
+passage, so an answer line made from one unit is attributed to text that holds all of it, and the
+cells of two rows can never meet in one line.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from functools import lru_cache
+
+from assistant.answer.question import fold
+from assistant.records import Passage
+from assistant.text.sentences import pieces
+
+SENTENCE, LIST, ROW = "mening", "lista", "rad"
+
+_BULLET_PREFIX = re.compile(r"(?:^|\n)[ \t]*(?:[-*•–]|\d{1,2}[.)])[ \t]+$")
+_HEADING_PREFIX = re.compile(r"(?:^|\n)[ \t]*#{1,6}[ \t]+$")
+# Sentences that describe the document or say whom to call: context, not answers.
+_SELF_DESCRIPTION = re.compile(
+    r"^(utdraget|dokumentet|sammanställningen|rapporten|texten|planen|underlaget|denna \w+|den här \w+|detta \w+"
+    r"|det här \w+)\s+(omfattar|beskriver|innehåller|redovisar|bygger|sammanfattar|är ett utdrag|återger)\b",
+    re.IGNORECASE,
+)
+_CONTACT = re.compile(r"(kontaktperson|e-post|epost|telefon|\btel\.|@|www\.|https?://)", re.IGNORECASE)
+# Document metadata lines: "*Projekt · Publicerad 2025-10-08 · Målgrupp: …*", "**Datum:** … **Plats:** …".
+_METADATA = re.compile(r"(·.*publicerad|publicerad.*·|^\*[^*]+\*$)", re.IGNORECASE)
+_BOLD_LABEL = re.compile(r"\*\*[^*]{1,30}:\*\*")
+_TABLE_HEADER_WORDS = 6
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One answerable piece of a passage.
+
+    `passage` is the 0-based index into the passages the units were cut from; `text` is the unit as
+    the source states it (a row as its line); `quote` is the verbatim slice of `passage.text` that a
+    citation of this unit shows. For a list, `lead` is the lead-in and `items` the items; for a row,
+    `cells` are (column, value) pairs in source order.
+    """
+
+    kind: str
+    text: str
+    quote: str
+    passage: int
+    position: int
+    lead: str = ""
+    items: tuple[str, ...] = ()
+    cells: tuple[tuple[str, str], ...] = ()
+    noise: bool = False
+    start: int = 0
+    end: int = 0
+
+    def cell(self, column_key: str) -> tuple[str, str] | None:
+        """The (column, value) whose folded column name starts with `column_key`, if any."""
+        return next(((c, v) for c, v in self.cells if fold(c).replace(" ", "").startswith(column_key)), None)
+
+
+def units_of(passages: Sequence[Passage]) -> list[Unit]:
+    """Every unit of every passage, in passage order then source order."""
+    out: list[Unit] = []
+    for n, passage in enumerate(passages):
+        out += [replace(u, passage=n) for u in _passage_units(passage.text, bool(passage.rows))]
+    return out
+
+
+@lru_cache(maxsize=1024)
+def _passage_units(text: str, is_table: bool) -> tuple[Unit, ...]:
+    if is_table or _looks_like_rows(text):
+        return tuple(_row_units(text))
+    return tuple(_text_units(text))
+
+
+def _looks_like_rows(text: str) -> bool:
+    lines = [line for line in text.splitlines() if line.strip()]
+    return bool(lines) and all(" | " in line and ": " in line.split(" | ", 1)[0] for line in lines)
+
+
+def _row_units(text: str) -> list[Unit]:
+    out = []
+    for m in re.finditer(r"[^\n]+", text):
+        line = m.group(0).strip()
+        cells = parse_row(line)
+        if cells:
+            start = m.start() + m.group(0).index(line)
+            out.append(Unit(ROW, line, line, 0, len(out), cells=cells, start=start, end=start + len(line)))
+    return out
+
+
+def parse_row(line: str) -> tuple[tuple[str, str], ...]:
+    """A "Kolumn: värde | Kolumn: värde" line as (column, value) pairs; () when it is no row."""
+    cells = []
+    for cell in line.split(" | "):
+        column, sep, value = cell.partition(": ")
+        if not sep or not column.strip() or len(column) > 60:
+            if cells:  # a value that itself holds " | ": keep it with the cell before
+                cells[-1] = (cells[-1][0], f"{cells[-1][1]} | {cell}")
+                continue
+            return ()
+        cells.append((column.strip(), value.strip()))
+    return tuple(cells)
+
+
+def _text_units(text: str) -> list[Unit]:
+    """Sentences and whole lists of running text (lead-in with all its items)."""
+    out: list[Unit] = []
+    parts = pieces(text)
+    i = 0
+    while i < len(parts):
+        piece = parts[i]
+        if _is_item(piece.prefix) and not _HEADING_PREFIX.search(piece.prefix):
+            j, items, starts = i, [], []
+            while j < len(parts) and (_is_item(parts[j].prefix) or (j > i and "\n" not in parts[j].prefix)):
+                if _is_item(parts[j].prefix):
+                    items.append(parts[j].body)
+                    starts.append(parts[j].start)
+                else:
+                    items[-1] = f"{items[-1]} {parts[j].body}"
+                j += 1
+            lead_piece = out.pop() if out and out[-1].kind == SENTENCE and out[-1].text.endswith(":") else None
+            start = lead_piece.start if lead_piece else starts[0]
+            quote = text[start:parts[j - 1].end]
+            out.append(Unit(LIST, quote, quote, 0, len(out), lead=lead_piece.text if lead_piece else "",
+                            items=tuple(items), start=start, end=parts[j - 1].end))
+            i = j
+            continue
+        heading = bool(_HEADING_PREFIX.search(piece.prefix))
+        out.append(Unit(SENTENCE, piece.body, piece.body, 0, len(out), noise=heading or is_noise(piece.body),
+                        start=piece.start, end=piece.end))
+        i += 1
+    return out
+
+
+def _is_item(prefix: str) -> bool:
+    return bool(_BULLET_PREFIX.search(prefix))
+
+
+def is_noise(sentence: str) -> bool:
+    """A sentence that is no answer by itself: a self-description, a contact line or a table header."""
+    words = sentence.split()
+    if len(words) <= _TABLE_HEADER_WORDS and all(w[:1].isupper() for w in words) and not sentence.endswith("."):
+        return True
+    if len(_BOLD_LABEL.findall(sentence)) >= 2 or _METADATA.search(sentence):
+        return True
+    return bool(_SELF_DESCRIPTION.match(sentence) or _CONTACT.search(sentence))
+
+
+def is_contact(sentence: str) -> bool:
+    """True for a contact line (name, e-mail, phone): an answer only to a who/contact question."""
+    return bool(_CONTACT.search(sentence))
