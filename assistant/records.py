@@ -239,12 +239,14 @@ class Answer:
     mode: str = "extraktiv"
     fallback: bool = False
     answer_id: str | None = None
+    question: str | None = None  # a follow-up as answered: merged with the question before it
 
     def to_dict(self) -> dict[str, Any]:
         """The Answer record of `kompetens ask --json` and `POST /api/ask`."""
         return {"answer": self.answer, "citations": [c.to_dict() for c in self.citations],
                 "refused": self.refused, "scopes": list(self.scopes), "timings_ms": dict(self.timings_ms),
-                "mode": self.mode, "fallback": self.fallback, "answer_id": self.answer_id}
+                "mode": self.mode, "fallback": self.fallback, "answer_id": self.answer_id,
+                **({"question": self.question} if self.question else {})}
 
 
 DRAFT_SECTIONS: tuple[tuple[str, str], ...] = (

@@ -134,24 +134,29 @@ class Service:
 
     # ------------------------------------------------------------------------- answers and drafts
 
-    def ask(self, question: str, caller_scopes: Sequence[str]) -> Answer:
-        """Answer a question from the evidence within the caller's scopes, with verified citations."""
-        return answer_pipeline.answer(self.deps, question, scope_rules.normalize_all(caller_scopes))
+    def ask(self, question: str, caller_scopes: Sequence[str], previous: Sequence[str] = ()) -> Answer:
+        """Answer a question from the evidence within the caller's scopes, with verified citations.
 
-    def ask_logged(self, question: str, caller_scopes: Sequence[str], channel: str) -> Answer:
+        `previous` are the conversation's earlier questions, oldest first: "Och i Dorotea?" after
+        "Vem är kompetensmäklare i Åsele?" asks for Dorotea's kompetensmäklare.
+        """
+        return answer_pipeline.answer(self.deps, question, scope_rules.normalize_all(caller_scopes), previous)
+
+    def ask_logged(self, question: str, caller_scopes: Sequence[str], channel: str,
+                   previous: Sequence[str] = ()) -> Answer:
         """`ask`, then log the answer under its id so feedback on it can be stored."""
-        result = self.ask(question, caller_scopes)
-        self.feedback.log_answer(question, result, channel)
+        result = self.ask(question, caller_scopes, previous)
+        self.feedback.log_answer(result.question or question, result, channel)
         return result
 
     def ask_follow_up(self, question: str, earlier: Sequence[str], caller_scopes: Sequence[str], channel: str,
                       hint: str = "") -> Answer:
-        """`ask_logged` for a message in a thread, with up to two earlier questions as its context.
+        """`ask_logged` for a message in a thread: the earlier questions of the thread are its context.
 
-        InvalidQuestion (its message followed by `hint`) when the whole is empty or too long.
+        InvalidQuestion (its message followed by `hint`) when the question is empty or too long.
         """
-        return self.ask_logged(followup.chat_question(followup.with_context(question, earlier), hint),
-                               caller_scopes, channel)
+        return self.ask_logged(followup.chat_question(question, hint), caller_scopes, channel,
+                               previous=followup.recent(earlier))
 
     def draft(self, kommun: str, avsnitt: Sequence[str] | None, caller_scopes: Sequence[str]) -> Draft:
         """Draft handlingsplan sections for `kommun` from the evidence within the caller's scopes."""

@@ -205,7 +205,7 @@ class FailingService(DraftingService):
                 "annat": KompetensError("Något i underlaget saknas."),
                 "bugg": RuntimeError("hemlig detalj /srv/kompetens/secret.py rad 12")}
 
-    def ask(self, question: str, caller_scopes: Sequence[str]) -> Answer:
+    def ask(self, question: str, caller_scopes: Sequence[str], previous: Sequence[str] = ()) -> Answer:
         raise self.failures[question]
 
 

@@ -34,7 +34,7 @@ USERS = {"UASELE": ["kommun:asele"]}
 class SlackService(DraftingService):
     """The real service; questions naming a failure raise it, "långsam" takes a while."""
 
-    def ask(self, question: str, caller_scopes: Sequence[str]) -> Answer:
+    def ask(self, question: str, caller_scopes: Sequence[str], previous: Sequence[str] = ()) -> Answer:
         if "krascha" in question:
             raise RuntimeError("intern detalj /srv/hemlig.py")
         if "indexet" in question:
@@ -42,7 +42,7 @@ class SlackService(DraftingService):
         if "långsam:" in question:
             time.sleep(1.5)
             question = question.replace("långsam:", "").strip()
-        return super().ask(question, caller_scopes)
+        return super().ask(question, caller_scopes, previous)
 
 
 @pytest.fixture(scope="module")
@@ -185,7 +185,8 @@ def test_follow_up_in_a_thread_uses_the_earlier_question(client: TestClient, dou
     fetched = double.calls_to("conversations.replies")[0]
     assert fetched.params["channel"] == "CASELE" and fetched.params["ts"] == "300.0"
     assert reply.params["thread_ts"] == "300.0" and "sex svetsare" in reply.params["text"]
-    assert logged(svc, answer_id_of(reply))["question"] == "Vilket sågverk i Åsele behöver svetsare? Och hur många?"
+    # The follow-up is read as the thread's question with what it adds, not pooled with it.
+    assert logged(svc, answer_id_of(reply))["question"] == "Vilket sågverk i Åsele behöver svetsare, hur många?"
 
 
 def test_unreadable_thread_still_gets_an_answer(client: TestClient, double: SlackDouble, svc: SlackService):

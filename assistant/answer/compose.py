@@ -154,7 +154,8 @@ def _allowed(unit: Unit, passage: Passage, kommuner: Sequence[str], wanted: set[
         return passage.kommun in kommuner
     if any(k in mentioned_kommuner(f"{passage.section or ''} {passage.title}") for k in kommuner):
         return True
-    return any(_near(unit.text, k, wanted) for k in kommuner if k in mentioned_kommuner(unit.text))
+    named = mentioned_kommuner(passage.text)
+    return any(_near(passage.text, k, wanted) for k in kommuner if k in named)
 
 
 def _near(text: str, kommun: str, wanted: set[str] | None) -> bool:

@@ -1,8 +1,8 @@
 """Questions as users send them: the length limit, and follow-ups that lean on earlier questions in a thread.
 
 "Och i Dorotea?" after "Vilka bristyrken finns i Åsele?" only makes sense with the question
-before it: a follow-up is asked with up to `CONTEXT_QUESTIONS` earlier questions in front of it,
-trimmed so the whole stays within `MAX_QUESTION` characters.
+before it: a follow-up is answered with up to `CONTEXT_QUESTIONS` earlier questions as context, and
+the answer stage (`question.resolve_follow_up`) decides what carries over and what it replaces.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from assistant.errors import InvalidQuestion
 
 MAX_QUESTION = 1000
 CONTEXT_QUESTIONS = 2
-_MIN_CONTEXT_ROOM = 20
 
 
 def check_question(value: str) -> str:
@@ -29,15 +28,13 @@ def check_question(value: str) -> str:
     return text
 
 
-def with_context(question: str, earlier: Sequence[str]) -> str:
-    """The question preceded by the last `CONTEXT_QUESTIONS` earlier questions, within MAX_QUESTION.
+def recent(earlier: Sequence[str]) -> list[str]:
+    """The last `CONTEXT_QUESTIONS` non-empty earlier questions, oldest first: a follow-up's context.
 
-    >>> with_context("Och i Dorotea?", ["Vilka bristyrken finns i Åsele?"])
-    'Vilka bristyrken finns i Åsele? Och i Dorotea?'
+    >>> recent(["", "Vilka bristyrken finns i Åsele?"])
+    ['Vilka bristyrken finns i Åsele?']
     """
-    context = " ".join(q for q in earlier[-CONTEXT_QUESTIONS:] if q)
-    room = MAX_QUESTION - len(question) - 1
-    return f"{context[-room:].lstrip()} {question}".strip() if context and room > _MIN_CONTEXT_ROOM else question
+    return [q for q in earlier if q and q.strip()][-CONTEXT_QUESTIONS:]
 
 
 def chat_question(text: str, hint: str) -> str:

@@ -1,7 +1,13 @@
-"""The `answer` stage: survey figures, retrieval, the refusal rule, then an LLM or the extractive composer.
+"""The `answer` stage: question analysis, then per part survey figures or retrieval → gate → composer.
 
-Every path ends in the same citation post-processing, so answers from any composer obey one
-contract: each `[n]` resolves to a citation whose quote stands in the cited source.
+1. `analyze_question` reads the question (and the turns before it): kind, constraints, parts.
+2. Each part is answered on its own: the survey computes a figure when the survey table answers
+   it; otherwise hybrid retrieval, the refusal rule (`gate`), then an LLM (when configured) or the
+   extractive composer, which builds every line from one evidence unit.
+3. `cite.assemble` numbers the citations; each quote holds what its lines say.
+
+A part the evidence does not answer is said to be unanswered; a named kommun that no document in
+the caller's scopes covers is said to be missing, never silently replaced by another's facts.
 """
 
 from __future__ import annotations
@@ -9,48 +15,134 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 
 from assistant import retrieval, survey
-from assistant.answer import extractive, gate, llm
-from assistant.cite.process import process
+from assistant.answer import gate, llm
+from assistant.answer.compose import compose
+from assistant.answer.question import Question, analyze_question, for_part
+from assistant.cite.assemble import Line, Span, assemble
 from assistant.deps import Deps
 from assistant.errors import GenerationFailed
 from assistant.records import Answer, Passage
 from assistant.survey import SurveyResult
 
 ANSWER_PASSAGES = 8
+MAX_PREVIOUS = 3  # earlier questions of a conversation that a follow-up may lean on
 
 
-def answer(deps: Deps, question: str, scopes: tuple[str, ...]) -> Answer:
-    """The full answer for `question` as seen by a caller holding `scopes`."""
+@dataclass
+class _Part:
+    """What answering one part produced."""
+
+    lines: list[Line] = field(default_factory=list)
+    passages: list[Passage] = field(default_factory=list)
+    mode: str = "extraktiv"
+    missing: tuple[str, ...] = ()
+    fallback: bool = False
+
+    @property
+    def answered(self) -> bool:
+        return bool(self.lines)
+
+
+def answer(deps: Deps, question: str, scopes: tuple[str, ...], previous: Sequence[str] = ()) -> Answer:
+    """The full answer for `question` as seen by a caller holding `scopes`.
+
+    `previous` are the earlier questions of the conversation, oldest first: a follow-up such as
+    "Och i Dorotea?" is read as the last of them with the kommun swapped.
+    """
     clock = _Clock()
     answer_id = uuid.uuid4().hex
-    survey_result = _survey(deps, question, scopes)
+    asked = analyze_question(question, list(previous)[-MAX_PREVIOUS:])
+    parts = [for_part(asked, p) for p in asked.parts] if len(asked.parts) > 1 else [asked]
+    covered = {d.kommun for d in deps.index.lexical.documents(scopes) if d.kommun}
+    results = [_answer_part(deps, part, scopes, covered, clock) for part in parts]
+    if not any(r.answered for r in results):
+        missing = tuple(dict.fromkeys(k for r in results for k in r.missing))
+        return replace(refusal(scopes, clock.done(), answer_id, missing), question=asked.text if asked.follow_up else None)
+    lines, passages = _join(parts, results)
+    text, citations = assemble(lines, passages)
+    clock.lap("komponering_ms")
+    modes = {r.mode for r in results if r.answered}
+    mode = modes.pop() if len(modes) == 1 else "extraktiv"
+    return Answer(text, citations, False, scopes, clock.done(), mode=mode,
+                  fallback=any(r.fallback for r in results), answer_id=answer_id, question=asked.text if asked.follow_up else None)
+
+
+def _answer_part(deps: Deps, part: Question, scopes: tuple[str, ...], covered: set[str], clock: _Clock) -> _Part:
+    uncovered = tuple(k for k in part.kommuner if k not in covered)
+    figure = _survey(deps, part.text, scopes) if not uncovered else None
     clock.lap("enkät_ms")
-    if survey_result is not None:
-        return Answer(survey_result.text, survey_result.citations, False, scopes, clock.done(),
-                      mode="enkät", answer_id=answer_id)
-    passages = retrieval.retrieve(deps.index, deps.embedder, question, scopes, ANSWER_PASSAGES,
+    if figure is not None:
+        return _Part([Line(figure.text, cited=figure.citations)], mode="enkät")
+    passages = retrieval.retrieve(deps.index, deps.embedder, part.text, scopes, ANSWER_PASSAGES,
                                   deps.settings.retrieval)
     clock.lap("sökning_ms")
+
     def frequencies(terms: Sequence[str]) -> tuple[dict[str, int], int]:
         return deps.index.lexical.document_frequencies(terms, scopes)
 
-    evidence = gate.assess(question, passages, deps.settings.answer, frequencies)
-    if not evidence.relevant:
-        return refusal(scopes, clock.done(), answer_id)
-    passages = current_first(deps, passages, scopes)
-    model = deps.chat_model
-    if model is not None:
+    if not gate.assess(part.text, passages, deps.settings.answer, frequencies).relevant:
+        return _Part(missing=uncovered)
+    passages = with_whole_tables(deps, current_first(deps, passages, scopes), scopes)
+    if deps.chat_model is not None:
         try:
-            report = llm.generate_answer(question, passages, model)
+            report = llm.generate_answer(part.text, passages, deps.chat_model)
             clock.lap("llm_ms")
-            return Answer(report.text, report.citations, False, scopes, clock.done(), mode="llm", answer_id=answer_id)
+            return _Part([Line(report.text, cited=report.citations)], mode="llm")
         except GenerationFailed as exc:
             clock.lap("llm_ms")
             clock.note(f"llm_fel_{getattr(exc, 'reason', 'okänt')}", 1.0)
-            return _extractive(question, passages, scopes, clock, answer_id, frequencies, fallback=True)
-    return _extractive(question, passages, scopes, clock, answer_id, frequencies, fallback=False)
+            result = _extractive(part, passages, frequencies, uncovered)
+            result.fallback = True
+            return result
+    return _extractive(part, passages, frequencies, uncovered)
+
+
+def _extractive(part: Question, passages: list[Passage], frequencies: gate.Frequencies,
+                uncovered: tuple[str, ...]) -> _Part:
+    composition = compose(part, passages, frequencies)
+    missing = tuple(k for k in composition.missing if k in uncovered)
+    if uncovered and not composition.lines:
+        return _Part(missing=uncovered)
+    lines = list(composition.lines)
+    if missing and lines:
+        lines.insert(0, Line(_missing_text(missing)))
+    return _Part(lines, passages, missing=missing)
+
+
+def _join(parts: Sequence[Question], results: Sequence[_Part]) -> tuple[list[Line], list[Passage]]:
+    """The lines of every part, with span passage numbers moved into one list of passages."""
+    lines: list[Line] = []
+    passages: list[Passage] = []
+    for part, result in zip(parts, results, strict=True):
+        if not result.answered:
+            lines.append(Line(f"Underlaget innehåller inget som besvarar frågan ”{part.text.rstrip('?')}”."
+                              if not result.missing else _missing_text(result.missing)))
+            continue
+        offset = len(passages)
+        passages += result.passages
+        lines += [replace(line, spans=tuple(Span(s.passage + offset, s.start, s.end) for s in line.spans))
+                  for line in result.lines]
+    return lines, passages
+
+
+def with_whole_tables(deps: Deps, passages: list[Passage], scopes: tuple[str, ...]) -> list[Passage]:
+    """The passages plus the other rows of each plan table among them, so a list of rows comes whole.
+
+    Survey answer rows are left out: the survey stage computes from them, answers don't list them.
+    """
+    present = {p.source_id for p in passages}
+    extra: list[Passage] = []
+    for p in passages:
+        if not p.rows or p.type == "enkat":
+            continue
+        for sibling in deps.index.lexical.row_passages(p.doc_id, p.sheet, scopes):
+            if sibling.source_id not in present and sibling.section == p.section:
+                present.add(sibling.source_id)
+                extra.append(sibling)
+    return passages + extra
 
 
 def current_first(deps: Deps, passages: list[Passage], scopes: tuple[str, ...]) -> list[Passage]:
@@ -63,21 +155,19 @@ def current_first(deps: Deps, passages: list[Passage], scopes: tuple[str, ...]) 
     return current or passages
 
 
-def refusal(scopes: tuple[str, ...], timings: dict[str, float], answer_id: str | None = None) -> Answer:
-    """The Swedish 'cannot answer' record: no citations, nothing about what is out of scope."""
-    return Answer(gate.REFUSAL + gate.REFUSAL_HELP, (), True, scopes, timings,
-                  answer_id=answer_id)
+def refusal(scopes: tuple[str, ...], timings: dict[str, float], answer_id: str | None = None,
+            missing: Sequence[str] = ()) -> Answer:
+    """The Swedish 'cannot answer' record: no citations, nothing about what is out of scope.
+
+    When the question names kommuner that no document in the caller's scopes covers, it says so.
+    """
+    text = (_missing_text(missing) if missing else gate.REFUSAL) + gate.REFUSAL_HELP
+    return Answer(text, (), True, scopes, timings, answer_id=answer_id)
 
 
-def _extractive(question: str, passages: list[Passage], scopes: tuple[str, ...], clock: _Clock,
-                answer_id: str, frequencies: gate.Frequencies, fallback: bool) -> Answer:
-    text = extractive.compose(question, passages, frequencies)
-    report = process(text, passages)
-    clock.lap("komponering_ms")
-    if not report.citations:
-        return refusal(scopes, clock.done(), answer_id)
-    return Answer(report.text, report.citations, False, scopes, clock.done(), mode="extraktiv",
-                  fallback=fallback, answer_id=answer_id)
+def _missing_text(kommuner: Sequence[str]) -> str:
+    names = kommuner[0] if len(kommuner) == 1 else ", ".join(kommuner[:-1]) + " eller " + kommuner[-1]
+    return f"Underlaget innehåller inget om {names}."
 
 
 def _survey(deps: Deps, question: str, scopes: tuple[str, ...]) -> SurveyResult | None:
@@ -90,7 +180,7 @@ def _survey(deps: Deps, question: str, scopes: tuple[str, ...]) -> SurveyResult 
 
 
 class _Clock:
-    """Milliseconds per stage, for `timings_ms`."""
+    """Milliseconds per stage, for `timings_ms` (a stage met twice adds up)."""
 
     def __init__(self) -> None:
         self._start = self._last = time.perf_counter()
@@ -98,7 +188,7 @@ class _Clock:
 
     def lap(self, name: str) -> None:
         now = time.perf_counter()
-        self.timings[name] = round((now - self._last) * 1000, 1)
+        self.timings[name] = round(self.timings.get(name, 0.0) + (now - self._last) * 1000, 1)
         self._last = now
 
     def note(self, name: str, value: float) -> None:
