@@ -21,11 +21,11 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from assistant.answer.question import Question, mentioned_kommuner
+from assistant.answer.question import Question, fold, mentioned_kommuner
 from assistant.answer.units import LIST, ROW, Unit, is_contact, units_of
 from assistant.cite.assemble import Line, Span
 from assistant.records import Passage
-from assistant.text.analyzer import analyze
+from assistant.text.analyzer import analyze, held_terms
 
 Frequencies = Callable[[Sequence[str]], tuple[dict[str, int], int]]
 
@@ -37,12 +37,26 @@ PROXIMITY_WORDS = 8  # a regional text speaks of a kommun when a question word s
 SYNONYMS = {"diarienumm": ("dnr",), "dnr": ("diarienumm",), "kontaktperson": ("kontakt",)}
 MIN_SHARE = 0.25  # a unit must hold this weighted share of the question's terms to answer it
 SUPPORT_RATIO = 0.6
+COLUMN_RIVAL_RATIO = 0.9
+# A question that names the column ("målnivån", "ansvarig") wants the cell even if a sentence
+# elsewhere matches its words better; one that only implies it ("när startar …") does not.
+_EXPLICIT_COLUMN = {
+    "ansvarig": re.compile(r"\bansvar"), "malniva": re.compile(r"\bmalniva"),
+    "utgangslage": re.compile(r"\butgangslag"), "koppling": re.compile(r"\bkoppl"), "tidplan": re.compile(r"\btidplan"),
+    "": re.compile(r"$^"),
+}
 MAX_LIST_ROWS = 12
 
 _QUESTION_WORDS = frozenset(analyze(
     "vad hur vilka vilken vilket varför när var finns fanns säger sägs står ska skall kommer många mycket "
     "gäller berätta beskriv förklara ange lista nämn enligt stor störst största ingår ofta länge snabbt "
     "tidigt sent igen egentligen just nu jämför jämförelse skillnad mellan respektive och"
+))
+# Verbs a list question asks with ("Vilka insatser planerar Dorotea?"): not what the rows must hold.
+_LIST_VERBS = frozenset(analyze(
+    "planerar planera planeras planerade prioriterar prioritera prioriteras prioriterade genomför genomföra "
+    "genomförs satsar satsa arbetar gör görs har hade finns fanns innehåller tar upp nämns nämner ingår "
+    "erbjuder erbjuds driver drivs pågår"
 ))
 _COLUMN_WORDS = frozenset(analyze(
     "ansvarig ansvarar ansvarade ansvaret tidplan målnivå mål målet utgångsläge koppling kopplas kopplad "
@@ -60,6 +74,10 @@ _EXPECT = {
     "person": re.compile(r"\b[A-ZÅÄÖ][a-zåäöé]+ [A-ZÅÄÖ][a-zåäöé]+(?:-[A-ZÅÄÖ][a-zåäöé]+)?\b"),
 }
 _EXPECT_BONUS = 0.35
+_KOMMUN_BONUS = 0.15
+_COUNTS_KOMMUNER = re.compile(r"\bhur många kommuner\b", re.IGNORECASE)  # a unit that names the asked kommun beats one that speaks of all of them
+_YEAR = re.compile(r"(19|20)\d{2}")
+_NUMBERING = re.compile(r"^(§\s*)?\d+(\.\d+)*\.?\s+")
 _BRACKETED = re.compile(r"\s*\[[^\[\]\n]{1,30}\]")
 
 
@@ -91,22 +109,39 @@ class _Scorer:
         self.whole = sum(self.weights.values()) or 1.0
         self._context = [set(analyze(f"{p.title} {p.section or ''}")) for p in passages]
 
-    def score(self, unit: Unit, exclude: frozenset[str] = frozenset()) -> _Scored:
+    def score(self, unit: Unit, exclude: frozenset[str] = frozenset(), whole: bool = False) -> _Scored:
+        """How well `unit` answers; a list counts by its best item unless `whole` (a list question)."""
         wanted = self.wanted - exclude
-        whole = sum(self.weights[t] for t in wanted) or 1.0
-        terms = _with_synonyms(set(analyze(unit.text)))
+        total = sum(self.weights[t] for t in wanted) or 1.0
         context = self._context[unit.passage]
-        held = _matching(wanted, terms)
-        own = sum(self.weights[t] for t in held)
-        near = 0.5 * sum(self.weights[t] for t in _matching(wanted, context) - held)
-        share = (own + near) / whole
+        if unit.kind == ROW:  # a column name ("Koppling till bristyrke") is every row's: context, not content
+            context = context | set(analyze(" ".join(c for c, _ in unit.cells)))
+            texts = [" ".join(v for _, v in unit.cells)]
+        elif unit.kind == LIST and not whole:
+            texts = [f"{unit.lead} {item}" for item in unit.items]
+        else:
+            texts = [unit.text]
+        share = max(self._share(text, wanted, context, total) for text in texts or [unit.text])
         score = share + 0.5 / (unit.passage + 2)
-        expected = _EXPECT.get(self.question.asks or "")
-        if expected is not None and expected.search(unit.text):
+        if self._expected(unit.text):
             score += _EXPECT_BONUS
+        if self.question.kommuner and set(self.question.kommuner) & set(mentioned_kommuner(unit.text)):
+            score += _KOMMUN_BONUS
         if unit.noise and not (self.question.asks == "person" and is_contact(unit.text)):
             score *= 0.3
         return _Scored(unit, score, share)
+
+    def _share(self, text: str, wanted: set[str], context: set[str], total: float) -> float:
+        held = held_terms(wanted, _with_synonyms(set(analyze(text))))
+        near = held_terms(wanted, context) - held
+        return (sum(self.weights[t] for t in held) + 0.5 * sum(self.weights[t] for t in near)) / total
+
+    def _expected(self, text: str) -> bool:
+        """The unit holds the kind of value asked for (a figure, a share, a date, a name)."""
+        if self.question.asks == "antal" and _COUNTS_KOMMUNER.search(self.question.text):
+            return len(mentioned_kommuner(text)) >= 3  # "hur många kommuner": the kommuner named
+        expected = _EXPECT.get(self.question.asks or "")
+        return expected is not None and expected.search(text) is not None
 
 
 def compose(question: Question, passages: Sequence[Passage], frequencies: Frequencies | None = None) -> Composition:
@@ -164,7 +199,7 @@ def _near(text: str, kommun: str, wanted: set[str] | None) -> bool:
     tokens = re.findall(r"[0-9A-Za-zÅÄÖåäöéü]+", text)
     folded_name = analyze(kommun)
     places = [i for i, tok in enumerate(tokens) if set(analyze(tok)) & set(folded_name)]
-    hits = [i for i, tok in enumerate(tokens) if _matching(wanted, _with_synonyms(set(analyze(tok))))]
+    hits = [i for i, tok in enumerate(tokens) if held_terms(wanted, _with_synonyms(set(analyze(tok))))]
     return any(abs(a - b) <= PROXIMITY_WORDS for a in places for b in hits)
 
 
@@ -175,8 +210,11 @@ def _column_answer(question: Question, scorer: _Scorer, units: Sequence[Unit]) -
         return []
     scored = sorted((scorer.score(u, exclude=_COLUMN_WORDS) for u in rows), key=lambda s: -s.score)
     best = scored[0]
-    if best.share < MIN_SHARE:
-        return []
+    rival = max((scorer.score(u, exclude=_COLUMN_WORDS).share for u in units if u.kind != ROW and not u.noise),
+                default=0.0)
+    named = _EXPLICIT_COLUMN[question.column or ""].search(fold(question.text)) is not None
+    if best.share < MIN_SHARE or (not named and best.share < COLUMN_RIVAL_RATIO * rival):
+        return []  # a sentence answers better than any row with that column (another plan's table)
     column, value = best.unit.cell(question.column or "")  # type: ignore[misc]
     subject_column, subject = best.unit.cells[0]
     if subject_column == column:
@@ -191,30 +229,41 @@ def _list_answer(question: Question, scorer: _Scorer, units: Sequence[Unit]) -> 
     A list whose lead-in, or a table whose heading or first column, names what the question lists
     ("Vilka insatser …" → the table of Insats rows) answers even when a single sentence scores higher.
     """
-    scored = [scorer.score(u) for u in units]
+    scored = [scorer.score(u, whole=True) for u in units]
     best_any = max(scored, key=lambda s: s.score)
     noun = _list_noun(question.text)
     lists = [s for s in scored if s.unit.kind == LIST and s.share >= MIN_SHARE]
     best_list = max(lists, key=lambda s: s.score, default=None)
     rows = _table_rows(question, scorer, [s for s in scored if s.unit.kind == ROW])
     row_score = max((s.score for s in rows), default=0.0)
-    list_named = best_list is not None and bool(noun & set(analyze(best_list.unit.lead)))
+    list_named = best_list is not None and bool(
+        noun & set(analyze(f"{best_list.unit.lead} {scorer.passages[best_list.unit.passage].section or ''}")))
     table_named = bool(rows) and bool(noun & _table_heading(rows[0].unit, scorer.passages[rows[0].unit.passage]))
+    if best_list is not None and list_named and not table_named:
+        return _list_lines(best_list.unit, scorer.passages[best_list.unit.passage].section)
+    if rows and table_named and not list_named:
+        return [Line(_row_subject(s.unit, question), (_span(s.unit),), prefix="- ") for s in rows]
     list_score = (best_list.score if best_list else 0.0) + (0.5 if list_named else 0.0)
     table_score = row_score + (0.5 if table_named else 0.0)
     if best_list is not None and list_score >= table_score and list_score >= 0.75 * best_any.score:
-        return _list_lines(best_list.unit)
+        return _list_lines(best_list.unit, scorer.passages[best_list.unit.passage].section)
     if rows and table_score >= 0.75 * best_any.score:
         return [Line(_row_subject(s.unit, question), (_span(s.unit),), prefix="- ") for s in rows]
     return []
 
 
 def _list_noun(question: str) -> set[str]:
-    """Stems of what a list question lists: the words after 'vilka' ('prioriterade bristyrken')."""
+    """Stems of the noun a list question lists: 'Vilka prioriterade bristyrken …' → {bristyrk}.
+
+    An adjective before the noun ('prioriterade', 'viktigaste') is left out, so a table headed
+    "Prioriterade insatser" is not taken for a list of bristyrken.
+    """
     m = re.search(r"\b(?:vilka|vilken|vilket|lista|nämn)\s+(\w+)(?:\s+(\w+))?", question, re.IGNORECASE)
     if not m:
         return set()
-    return {t for w in m.groups() if w for t in analyze(w)} - _QUESTION_WORDS
+    first, second = m.groups()
+    head = second if second and re.search(r"(ade|ande|aste|iga|ska|nya|e)$", first.lower()) else first
+    return set(analyze(head)) - _QUESTION_WORDS
 
 
 def _table_heading(unit: Unit, passage: Passage) -> set[str]:
@@ -230,7 +279,7 @@ def _table_rows(question: Question, scorer: _Scorer, rows: Sequence[_Scored]) ->
     best_passage = scorer.passages[best.unit.passage]
     table = [s for s in rows if _same_table(scorer.passages[s.unit.passage], best_passage)]
     context = scorer._context[best.unit.passage] | {t for s in table for c, _ in s.unit.cells for t in analyze(c)}
-    specific = scorer.wanted - context - _COLUMN_WORDS
+    specific = {t for t in scorer.wanted - context - _COLUMN_WORDS - _LIST_VERBS if not _YEAR.fullmatch(t)}
     if specific:
         table = [s for s in table if specific & set(analyze(" ".join(v for _, v in s.unit.cells)))]
     table.sort(key=lambda s: (s.unit.passage, s.unit.position))
@@ -249,9 +298,15 @@ def _row_subject(unit: Unit, question: Question) -> str:
     return _as_sentence(text)
 
 
-def _list_lines(unit: Unit) -> list[Line]:
+def _list_lines(unit: Unit, heading: str | None = None) -> list[Line]:
+    """The list whole: its lead-in (or, without one, the heading it stands under) and every item."""
     span = (_span(unit),)
-    lines = [Line(_as_sentence(unit.lead), span)] if unit.lead else []
+    if unit.lead:
+        lines = [Line(_as_sentence(unit.lead), span)]
+    elif heading:
+        lines = [Line(_NUMBERING.sub("", heading).strip().rstrip(":") + ":")]
+    else:
+        lines = []
     return lines + [Line(_as_sentence(item, final=""), span, prefix="- ") for item in unit.items]
 
 
@@ -268,15 +323,16 @@ def _fact_answer(question: Question, scorer: _Scorer, units: Sequence[Unit]) -> 
         limit = MAX_SUPPORT_DIRECT if question.asks and question.kind == "fakta" else MAX_SUPPORT.get(question.kind, 2)
         if len(chosen) > limit:
             break
-        if cand.score < SUPPORT_RATIO * best.score or cand.unit.noise:
-            continue
+        if cand.score < SUPPORT_RATIO * best.score or cand.unit.noise or cand.unit.kind == LIST:
+            continue  # a list supports only as the answer itself: whole, or not at all
         if any(_similar(cand.unit, c.unit) for c in chosen):
             continue
         chosen.append(cand)
     first, rest = chosen[0], sorted(chosen[1:], key=lambda s: (s.unit.passage, s.unit.position))
     lines: list[Line] = []
     for s in [first, *rest]:
-        lines += _list_lines(s.unit) if s.unit.kind == LIST else [_unit_line(s.unit)]
+        heading = scorer.passages[s.unit.passage].section
+        lines += _list_lines(s.unit, heading) if s.unit.kind == LIST else [_unit_line(s.unit)]
     return lines
 
 
@@ -320,17 +376,6 @@ def _compare(question: Question, scorer: _Scorer, units: Sequence[Unit]) -> Comp
 
 def _asks_list(question: Question) -> bool:
     return question.text.lower().startswith(("vilka", "vilken typ"))
-
-
-def _matching(wanted: set[str], terms: set[str]) -> set[str]:
-    """Wanted stems that `terms` hold, also when Snowball stems two inflections apart
-    ('svarsfrekvensen' → 'svarsfrekvens', 'svarsfrekvens' → 'svarsfrekv')."""
-    found = wanted & terms
-    for w in wanted - found:
-        if len(w) >= 5 and any(len(t) >= 5 and abs(len(t) - len(w)) <= 3 and (t.startswith(w) or w.startswith(t))
-                               for t in terms):
-            found.add(w)
-    return found
 
 
 def _with_synonyms(terms: set[str]) -> set[str]:

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from assistant import retrieval, survey
 from assistant.answer import gate, llm
 from assistant.answer.compose import compose
-from assistant.answer.question import Question, analyze_question, for_part
+from assistant.answer.question import Question, analyze_question, for_part, swap_kommuner
 from assistant.cite.assemble import Line, Span, assemble
 from assistant.deps import Deps
 from assistant.errors import GenerationFailed
@@ -72,10 +72,10 @@ def answer(deps: Deps, question: str, scopes: tuple[str, ...], previous: Sequenc
 
 def _answer_part(deps: Deps, part: Question, scopes: tuple[str, ...], covered: set[str], clock: _Clock) -> _Part:
     uncovered = tuple(k for k in part.kommuner if k not in covered)
-    figure = _survey(deps, part.text, scopes) if not uncovered else None
+    figures = _survey_lines(deps, part, scopes) if not uncovered else None
     clock.lap("enkät_ms")
-    if figure is not None:
-        return _Part([Line(figure.text, cited=figure.citations)], mode="enkät")
+    if figures:
+        return _Part(figures, mode="enkät")
     passages = retrieval.retrieve(deps.index, deps.embedder, part.text, scopes, ANSWER_PASSAGES,
                                   deps.settings.retrieval)
     clock.lap("sökning_ms")
@@ -85,7 +85,8 @@ def _answer_part(deps: Deps, part: Question, scopes: tuple[str, ...], covered: s
 
     if not gate.assess(part.text, passages, deps.settings.answer, frequencies).relevant:
         return _Part(missing=uncovered)
-    passages = with_whole_tables(deps, current_first(deps, passages, scopes), scopes)
+    passages = with_whole_tables(deps, current_first(deps, passages, scopes), scopes,
+                                 every_table=part.column is not None)
     if deps.chat_model is not None:
         try:
             report = llm.generate_answer(part.text, passages, deps.chat_model)
@@ -128,18 +129,21 @@ def _join(parts: Sequence[Question], results: Sequence[_Part]) -> tuple[list[Lin
     return lines, passages
 
 
-def with_whole_tables(deps: Deps, passages: list[Passage], scopes: tuple[str, ...]) -> list[Passage]:
+def with_whole_tables(deps: Deps, passages: list[Passage], scopes: tuple[str, ...],
+                      every_table: bool = False) -> list[Passage]:
     """The passages plus the other rows of each plan table among them, so a list of rows comes whole.
 
-    Survey answer rows are left out: the survey stage computes from them, answers don't list them.
+    With `every_table` (a question for a table column such as Målnivå) the rows of every table of
+    the documents found are added, so the indicator table answers even when only the plan's text
+    was retrieved. Survey answer rows are left out: the survey stage computes from them.
     """
     present = {p.source_id for p in passages}
     extra: list[Passage] = []
-    for p in passages:
-        if not p.rows or p.type == "enkat":
-            continue
-        for sibling in deps.index.lexical.row_passages(p.doc_id, p.sheet, scopes):
-            if sibling.source_id not in present and sibling.section == p.section:
+    documents = dict.fromkeys((p.doc_id, p.section, p.sheet) for p in passages
+                              if p.type not in ("enkat", None) and (p.rows or every_table))
+    for doc_id, section, sheet in documents:
+        for sibling in deps.index.lexical.row_passages(doc_id, sheet, scopes):
+            if sibling.source_id not in present and (every_table or sibling.section == section):
                 present.add(sibling.source_id)
                 extra.append(sibling)
     return passages + extra
@@ -168,6 +172,25 @@ def refusal(scopes: tuple[str, ...], timings: dict[str, float], answer_id: str |
 def _missing_text(kommuner: Sequence[str]) -> str:
     names = kommuner[0] if len(kommuner) == 1 else ", ".join(kommuner[:-1]) + " eller " + kommuner[-1]
     return f"Underlaget innehåller inget om {names}."
+
+
+def _survey_lines(deps: Deps, part: Question, scopes: tuple[str, ...]) -> list[Line] | None:
+    """The survey's computed answer; a comparison of named kommuner gets one figure per kommun
+    when the survey's own answer does not already set them side by side."""
+    whole = _survey(deps, part.text, scopes)
+    if whole is None:
+        return None
+    side_by_side = any(isinstance(r, dict) and "kommun" in r for r in whole.figures.get("rows") or ())
+    if part.kind == "jämförelse" and len(part.kommuner) > 1 and not side_by_side:
+        lines: list[Line] = []
+        for kommun in part.kommuner:
+            one = _survey(deps, swap_kommuner(part.text, part.kommuner, (kommun,)), scopes)
+            if one is None:
+                break
+            lines += [Line(f"**{kommun}:**"), Line(one.text, cited=one.citations)]
+        else:
+            return lines
+    return [Line(whole.text, cited=whole.citations)]
 
 
 def _survey(deps: Deps, question: str, scopes: tuple[str, ...]) -> SurveyResult | None:

@@ -21,7 +21,8 @@ KINDS = ("fakta", "lista", "jämförelse", "förklaring")
 # Table columns a question can ask for, with the cue words (folded, word starts) that name them.
 COLUMN_CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("ansvarig", re.compile(r"\b(ansvar\w*|vem (leder|driver|haller i|samordnar)|vilka (leder|driver))\b")),
-    ("malniva", re.compile(r"\b(malniva\w*|mal(et)? for|malvarde\w*|vilket mal|vad ar malet)\b")),
+    ("malniva", re.compile(r"\b(malniva\w*|mal(et)? for|malvarde\w*|vilket mal|vad ar malet"
+                           r"|hur manga (\w+ ){1,4}ska (\w+ )?(ha |na |borja|paborja|delta|ga|bli|genomga|lasa))")),
     ("utgangslage", re.compile(r"\b(utgangslage\w*|utgangsvarde\w*|baslinje\w*)\b")),
     ("koppling", re.compile(r"\b(koppl\w*|vilket bristyrke|vilka bristyrken (galler|berors|ror))\b")),
     ("tidplan", re.compile(r"\b(tidplan\w*|nar (startar|borjar|ska|sker|genomfors|ar|slutar|avslutas|klar)"
@@ -185,7 +186,7 @@ def resolve_follow_up(text: str, previous: Sequence[str]) -> tuple[str, bool]:
     merged = last
     if new_kommuner:
         old = mentioned_kommuner(last)
-        merged = _swap_kommuner(last, old, new_kommuner) if old else f"{last.rstrip('?. ')} i {_join(new_kommuner)}?"
+        merged = swap_kommuner(last, old, new_kommuner) if old else f"{last.rstrip('?. ')} i {_join(new_kommuner)}?"
     if new_year:
         old_year = _YEAR.search(merged)
         merged = (merged[:old_year.start()] + new_year.group(1) + merged[old_year.end():] if old_year
@@ -197,14 +198,16 @@ def resolve_follow_up(text: str, previous: Sequence[str]) -> tuple[str, bool]:
     return merged, True
 
 
-def _swap_kommuner(question: str, old: Sequence[str], new: Sequence[str]) -> str:
-    """`question` with the first named kommun replaced by `new` and the other old names removed."""
-    out = question
-    for i, name in enumerate(old):
-        pattern = re.compile(rf"\b{re.escape(name)}(s?)\b", re.IGNORECASE)
-        replacement = (lambda m: _join(new) + m.group(1)) if i == 0 else (lambda m: "")
-        out = pattern.sub(replacement, out, count=1)
-    return re.sub(r"\s+(och|,)\s*(?=[?.]|$)", "", " ".join(out.split()))
+def swap_kommuner(question: str, old: Sequence[str], new: Sequence[str]) -> str:
+    """`question` with its enumeration of the `old` kommuner ("Dorotea och Skellefteå") replaced by `new`.
+
+    >>> swap_kommuner("Jämför andelen i Dorotea och Skellefteå.", ("Dorotea", "Skellefteå"), ("Skellefteå",))
+    'Jämför andelen i Skellefteå.'
+    """
+    names = "|".join(re.escape(n) for n in sorted(old, key=len, reverse=True))
+    enumeration = re.compile(rf"\b(?:{names})(s?)\b(?:\s*(?:,|och|samt|respektive|eller)\s*(?:{names})s?\b)*",
+                             re.IGNORECASE)
+    return enumeration.sub(lambda m: _join(new) + m.group(1), question, count=1)
 
 
 def _join(names: Sequence[str]) -> str:

@@ -32,6 +32,13 @@ _CONTACT = re.compile(r"(kontaktperson|e-post|epost|telefon|\btel\.|@|www\.|http
 _METADATA = re.compile(r"(·.*publicerad|publicerad.*·|^\*[^*]+\*$)", re.IGNORECASE)
 _BOLD_LABEL = re.compile(r"\*\*[^*]{1,30}:\*\*")
 _TABLE_HEADER_WORDS = 6
+# Text addressed to a language model rather than to a reader: never an answer, whatever it matches.
+_INSTRUCTION = re.compile(
+    r"\b(ignorera|strunta i|glöm|bortse från) (alla |dina |samtliga )?(tidigare|föregående|ovanstående|andra) "
+    r"(instruktioner|anvisningar|regler)|\bignore (all |any )?(previous|prior|above) instructions"
+    r"|\b(du är nu|you are now|systemprompt\w*|system prompt)\b",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -65,7 +72,8 @@ def units_of(passages: Sequence[Passage]) -> list[Unit]:
     """Every unit of every passage, in passage order then source order."""
     out: list[Unit] = []
     for n, passage in enumerate(passages):
-        out += [replace(u, passage=n) for u in _passage_units(passage.text, bool(passage.rows))]
+        out += [replace(u, passage=n) for u in _passage_units(passage.text, bool(passage.rows))
+                if not is_instruction(u.text)]
     return out
 
 
@@ -138,6 +146,11 @@ def _text_units(text: str) -> list[Unit]:
 
 def _is_item(prefix: str) -> bool:
     return bool(_BULLET_PREFIX.search(prefix))
+
+
+def is_instruction(text: str) -> bool:
+    """Text that tries to instruct the assistant ("Ignorera alla tidigare instruktioner …")."""
+    return bool(_INSTRUCTION.search(text))
 
 
 def is_noise(sentence: str) -> bool:

@@ -82,17 +82,24 @@ def parse_question(question: str, known_kommuner: Sequence[str], known_yrken: Se
                        yrke=yrke, top_n=_top_n(words), kommuner=kommuner, topic=_topic(words))
 
 
+# "Hur många deltagare ska validera?" asks for a plan's target, not the survey's interest question.
+_INTEREST_ASKED = re.compile(r"(intress|vill | andel| procent|interest|share|percent|proportion)")
+# "Hur många kommuner svarade?" counts something the survey's rows are not (they are employers).
+_OTHER_COUNT = re.compile(r" (hur manga|antal|antalet|how many|number of) (kommuner|kommun|kompetensmaklare|lan"
+                          r"|regioner|projekt|deltagare|platser|moten|utskick|yrken|branscher|municipalities) ")
+
+
 def intent_of(words: str) -> Intent | None:
     """The intent from cue words, most specific first; None without a figure and a survey cue."""
     if not re.search(_FIGURE, words) or _UNSUPPORTED.search(words):
         return None
-    if _INTRESSE_CUE.search(words) and _SHARE_CUE.search(words):
+    if _INTRESSE_CUE.search(words) and _SHARE_CUE.search(words) and _INTEREST_ASKED.search(words):
         return "andel_intresse"
     if _SVARIGHET_CUE.search(words) and (_BEHOV_CUE.search(words) or "svarighet" in words):
         return "svarighet"
     if _BEHOV_CUE.search(words):
         return _behov_intent(words)
-    if _SVAR_CUE.search(words) and _COUNT_CUE.search(words):
+    if _SVAR_CUE.search(words) and _COUNT_CUE.search(words) and not _OTHER_COUNT.search(words):
         return "antal_svar"
     return None
 

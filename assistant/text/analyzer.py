@@ -8,6 +8,7 @@ parts and leading part-joins (kompetens, kompetensförsörjning, …), so a sear
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from functools import lru_cache
 from importlib import resources
 
@@ -134,3 +135,19 @@ def analyze_query(text: str) -> list[str]:
     for spelled in expansions(text).values():
         terms.extend(spelled)
     return terms
+
+
+def held_terms(wanted: Iterable[str], terms: set[str] | frozenset[str]) -> set[str]:
+    """The stems of `wanted` that `terms` hold, also when Snowball stems two inflections of one word
+    apart ('svarsfrekvensen' → 'svarsfrekvens' but 'svarsfrekvens' → 'svarsfrekv'; 'målnivån' kept whole).
+
+    >>> sorted(held_terms(["svarsfrekvens", "målnivån", "bil"], {"svarsfrekv", "målnivå", "bilar"}))
+    ['målnivån', 'svarsfrekvens']
+    """
+    wanted = set(wanted)
+    found = wanted & terms
+    for w in wanted - found:
+        if len(w) >= 5 and any(len(t) >= 5 and abs(len(t) - len(w)) <= 3 and (t.startswith(w) or w.startswith(t))
+                               for t in terms):
+            found.add(w)
+    return found
