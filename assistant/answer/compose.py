@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from assistant.answer.question import Question, fold, mentioned_kommuner
 from assistant.answer.units import LIST, ROW, Unit, is_contact, units_of
@@ -156,6 +156,20 @@ def compose(question: Question, passages: Sequence[Passage], frequencies: Freque
     if not lines and question.kommuner:
         return Composition((), tuple(question.kommuner))
     return Composition(tuple(lines))
+
+
+def evidence(question: Question, passages: Sequence[Passage], frequencies: Frequencies | None = None,
+             limit: int = 12) -> list[Passage]:
+    """The best evidence units as passages for a language model: the same units the extractive
+    composer chooses from (a row with its header, a whole list, a sentence), each as its own source,
+    and none from another kommun's documents when the question names a kommun."""
+    passages = list(passages[:CONSIDERED_PASSAGES])
+    scorer = _Scorer(question, passages, frequencies)
+    units = [u for u in units_of(passages) if not _is_survey_record(u, passages[u.passage]) and not u.noise
+             and _allowed(u, passages[u.passage], question.kommuner, scorer.wanted)]
+    best = sorted((scorer.score(u, whole=True) for u in units), key=lambda s: -s.score)[:limit]
+    best.sort(key=lambda s: (s.unit.passage, s.unit.position))
+    return [replace(passages[s.unit.passage], text=s.unit.quote) for s in best if s.share > 0]
 
 
 def _answer(question: Question, scorer: _Scorer, units: Sequence[Unit]) -> list[Line]:
@@ -360,8 +374,8 @@ def _compare(question: Question, scorer: _Scorer, units: Sequence[Unit]) -> Comp
     missing = []
     for kommun in question.kommuner:
         own = [u for u in units if _allowed(u, scorer.passages[u.passage], (kommun,), scorer.wanted)]
-        sub = Question(**{**question.__dict__, "kommuner": (kommun,),
-                          "kind": "lista" if question.kind == "jämförelse" and _asks_list(question) else "fakta"})
+        sub = replace(question, kommuner=(kommun,),
+                      kind="lista" if question.kind == "jämförelse" and _asks_list(question) else "fakta")
         block = _answer(sub, scorer, own)
         if not block:
             missing.append(kommun)

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 
 from assistant import retrieval, survey
 from assistant.answer import gate, llm
-from assistant.answer.compose import compose
+from assistant.answer.compose import compose, evidence
 from assistant.answer.question import Question, analyze_question, for_part, swap_kommuner
 from assistant.cite.assemble import Line, Span, assemble
 from assistant.deps import Deps
@@ -87,9 +87,10 @@ def _answer_part(deps: Deps, part: Question, scopes: tuple[str, ...], covered: s
         return _Part(missing=uncovered)
     passages = with_whole_tables(deps, current_first(deps, passages, scopes), scopes,
                                  every_table=part.column is not None)
-    if deps.chat_model is not None:
+    units = evidence(part, passages, frequencies) if deps.chat_model is not None else []
+    if units:
         try:
-            report = llm.generate_answer(part.text, passages, deps.chat_model)
+            report = llm.generate_answer(part.text, units, deps.chat_model)
             clock.lap("llm_ms")
             return _Part([Line(report.text, cited=report.citations)], mode="llm")
         except GenerationFailed as exc:
