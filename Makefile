@@ -1,5 +1,6 @@
 # Two commands do all the set-up on a fresh machine:
-#   make run   – create .venv, install, OCR packages (when root), index corpus/, serve on 127.0.0.1:8000
+#   make run   – create .venv, install, OCR packages (when root), serve on 127.0.0.1:8000 at once while
+#                corpus/ is indexed in the background (progress on /healthz, the page and the terminal)
 #   make test  – create .venv with test extras, run the whole test suite
 PYTHON ?= python3
 VENV := .venv
@@ -45,7 +46,9 @@ ingest: install ocr-deps
 serve: install
 	$(BIN)/kompetens serve --host $(HOST) --port $(PORT)
 
-run: ingest serve
+# The server answers from the first indexed document on; unchanged files are skipped on the next run.
+run: install ocr-deps
+	$(BIN)/kompetens serve --host $(HOST) --port $(PORT) --ingest corpus
 
 test: install-test
 	$(BIN)/python -m pytest

@@ -31,6 +31,10 @@ class EmbedSettings(_Group):
 
 class IngestSettings(_Group):
     max_file_mb: float = Field(50.0, gt=0, description="Files larger than this are refused.")
+    max_unpacked_mb: float = Field(
+        200.0, gt=0, description="DOCX/XLSX that unpack to more than this are refused (zip bombs)."
+    )
+    write_batch: int = Field(5000, ge=1, le=5000, description="Vectors per write to the vector store.")
     chunk_chars: int = Field(1200, ge=200, le=6000, description="Target chunk size in characters.")
     default_scope: str = Field("projekt", description="Scope of files without a manifest entry.")
 
@@ -81,6 +85,15 @@ class SlackSettings(_Group):
     user_scopes: dict[str, list[str]] = Field(default_factory=dict, description="User id → scopes (DMs).")
 
 
+class LinkSettings(_Group):
+    """Signed links to sources (from Slack, and to original files): HMAC over source, scopes and expiry."""
+
+    secret: SecretStr | None = Field(
+        None, description="Signing key. Required when Slack is configured (the bot and the web page must share it); "
+                          "otherwise a random key per process is used.")
+    ttl_hours: float = Field(24.0, gt=0, le=24 * 30, description="Hours a signed source link stays valid.")
+
+
 class Settings(BaseSettings):
     """Every setting of Kompetensassistenten, with the embedded offline default."""
 
@@ -94,6 +107,9 @@ class Settings(BaseSettings):
     data_dir: Path = Field(Path("kompetens-data"), description="Index, manifest and feedback storage.")
     chroma_url: str | None = Field(None, description="Chroma server URL; unset = embedded store in data_dir.")
     public_url: str = Field("http://127.0.0.1:8000", description="Base URL of the web page (source links).")
+    source_roots: list[Path] = Field(
+        default_factory=lambda: [Path("corpus")],
+        description="Folders (JSON list) whose original files the source view may serve, besides data_dir.")
     embed: EmbedSettings = Field(default_factory=EmbedSettings)
     ingest: IngestSettings = Field(default_factory=IngestSettings)
     retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
@@ -101,10 +117,12 @@ class Settings(BaseSettings):
     llm: LLMSettings = Field(default_factory=LLMSettings)
     api: ApiSettings = Field(default_factory=ApiSettings)
     slack: SlackSettings = Field(default_factory=SlackSettings)
+    link: LinkSettings = Field(default_factory=LinkSettings)
 
     def describe(self) -> dict[str, object]:
         """Settings without secrets, for reports and health checks."""
-        return self.model_dump(mode="json", exclude={"api": {"tokens"}, "slack": True, "llm": {"api_key"}})
+        return self.model_dump(mode="json", exclude={"api": {"tokens"}, "slack": True, "llm": {"api_key"},
+                                                    "link": {"secret"}})
 
 
 @lru_cache(maxsize=1)

@@ -27,6 +27,10 @@ class ScopeDenied(KompetensError):
     """The caller asked for material outside their scopes."""
 
 
+class LinkRefused(ScopeDenied):
+    """A signed source link that has expired or been altered (its message says which)."""
+
+
 class InvalidScope(KompetensError):
     """A scope string is not `publik`, `projekt` or `kommun:<namn>`."""
 
@@ -65,6 +69,10 @@ class InvalidQuestion(KompetensError):
 
 class InvalidDraftRequest(KompetensError):
     """The draft was asked for an unknown kommun or section."""
+
+
+class IngestBusy(KompetensError):
+    """Another ingest is already writing to the same index."""
 
 
 # Machine-readable failure reasons of the LLM path (`LLMFailed.reason`).

@@ -54,6 +54,7 @@ class LoadedDocument:
     tables: tuple[Table, ...] = ()
     title: str | None = None
     pages: int | None = None
+    warnings: tuple[str, ...] = ()  # Swedish notes for the ingest report (e.g. formulas without values)
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,7 @@ class DocumentMeta:
     valid_from: str | None = None
     valid_to: str | None = None
     replaces: str | None = None
+    row_scope: str | None = None  # a table column (e.g. "Kommun"): each row chunk gets kommun:<value>
 
 
 @dataclass(frozen=True)
@@ -249,6 +251,8 @@ class Answer:
                 **({"question": self.question} if self.question else {})}
 
 
+INTERNAL_MARK = "Internt underlag – ej för publicering"  # on every internal sentence and the title page
+
 DRAFT_SECTIONS: tuple[tuple[str, str], ...] = (
     ("bakgrund", "Bakgrund och mål"),
     ("nulage", "Nuläge: kompetensbehov och bristyrken"),
@@ -261,6 +265,16 @@ DRAFT_SECTIONS: tuple[tuple[str, str], ...] = (
 
 
 @dataclass(frozen=True)
+class DraftSource:
+    """A document one draft section cites: its title, path, scope and the `[n]` numbers used."""
+
+    title: str
+    path: str
+    scope: str
+    citations: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
 class DraftSection:
     """One section of a handlingsplan draft, in Markdown with `[n]` markers into the draft's citations."""
 
@@ -268,6 +282,7 @@ class DraftSection:
     heading: str
     markdown: str
     gaps: int = 0  # sentences marked "[Att komplettera: …]"
+    sources: tuple[DraftSource, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -283,11 +298,22 @@ class Draft:
     draft_id: str | None = None
     mode: str = "extraktiv"
     fallback: bool = False
+    access: str = "publik"  # publik | intern (DRAFT_ACCESS)
+    period: str = ""  # the plan period, e.g. "2027 (1 januari–31 december 2027)"
+
+    @property
+    def internal(self) -> bool:
+        """True for a draft that may hold the kommun's internal material (each such sentence is marked)."""
+        return self.access == "intern"
 
     def markdown(self) -> str:
         """The whole draft as Markdown, with a numbered source list at the end."""
-        parts = [f"# Handlingsplan {self.year} – {self.kommun} (utkast)", "",
-                 f"*Utkast – genererat {self.generated}. Varje påstående har en källa eller är markerat att komplettera.*", ""]
+        parts = [f"# Handlingsplan {self.year} – {self.kommun} (utkast)", ""]
+        if self.internal:
+            parts += [f"**{INTERNAL_MARK}.** Utkastet innehåller kommunens interna underlag; "
+                      f"varje sådan mening är märkt.", ""]
+        parts += [f"*Planperiod: {self.period or self.year}. Utkast – genererat {self.generated}. "
+                  f"Varje påstående har en källa eller är markerat att komplettera.*", ""]
         for number, section in enumerate(self.sections, start=1):
             parts += [f"## {number}. {section.heading}", "", section.markdown.strip(), ""]
         if self.citations:
@@ -302,4 +328,4 @@ class Draft:
         return {"kommun": self.kommun, "year": self.year, "generated": self.generated, "draft_id": self.draft_id,
                 "sections": [asdict(s) for s in self.sections], "citations": [c.to_dict() for c in self.citations],
                 "scopes": list(self.scopes), "mode": self.mode, "fallback": self.fallback,
-                "markdown": self.markdown()}
+                "access": self.access, "period": self.period, "markdown": self.markdown()}

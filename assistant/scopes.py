@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 
-from assistant.errors import InvalidScope, ScopeDenied
+from assistant.errors import InvalidScope, LinkRefused, ScopeDenied
 
 PUBLIC = "publik"
 PROJECT = "projekt"
@@ -100,3 +102,38 @@ def for_conversation(channel: str, user: str | None, channel_scopes: Mapping[str
     if channel.startswith("D") and user in user_scopes:
         return normalize_all(user_scopes[user or ""])
     return (PUBLIC,)
+
+
+# ---- signed source links: a short-lived grant of a conversation's scopes for one source ----------
+
+LINK_EXPIRED = ("Länken till källan har gått ut. Ställ frågan igen för en ny länk, "
+                "eller ange din token under ”Partnerinloggning”.")
+LINK_TAMPERED = "Länken till källan är ogiltig (den är ändrad eller ofullständig). Öppna länken från svaret igen."
+
+
+def grant_text(scopes: Iterable[str]) -> str:
+    """The scopes of a link as they stand in its URL: 'kommun:asele,projekt'."""
+    return ",".join(normalize_all(scopes))
+
+
+def sign_link(key: bytes, target: str, scopes: Iterable[str], expires: int) -> str:
+    """The signature of a link to `target` (e.g. a source id) for `scopes` until `expires` (Unix time).
+
+    The scopes are inside the signed payload, so a link cannot be widened by editing its URL.
+    """
+    payload = f"{target}\n{grant_text(scopes)}\n{expires}".encode()
+    return hmac.new(key, payload, hashlib.sha256).hexdigest()[:32]
+
+
+def verify_link(key: bytes, target: str, grant: str, expires: str, signature: str, now: float) -> tuple[str, ...]:
+    """The scopes a signed link grants; LinkRefused (in Swedish) when it is altered or has expired."""
+    try:
+        scopes = normalize_all(s for s in grant.split(",") if s.strip())
+        until = int(expires)
+    except (InvalidScope, ValueError):
+        raise LinkRefused(LINK_TAMPERED) from None
+    if not scopes or not hmac.compare_digest(sign_link(key, target, scopes, until), signature.strip().lower()):
+        raise LinkRefused(LINK_TAMPERED)
+    if until < now:
+        raise LinkRefused(LINK_EXPIRED)
+    return scopes

@@ -2,34 +2,53 @@
 
 It builds a frozen `Deps` (settings, index, embedder, chat model) on first use and hands it to the
 stages; each method is one call into a stage. Heavy parts (embedder, Chroma) are created on first
-use and then reused.
+use and then reused, and the stages are imported by the methods that call them, so `search` and
+`sources` never load pandas or the drafting code.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import logging
 import re
+import secrets
 import threading
+import time
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 from assistant import retrieval
 from assistant import scopes as scope_rules
-from assistant.answer import followup
-from assistant.answer import pipeline as answer_pipeline
-from assistant.answer.llm import create_chat_model
 from assistant.config import Settings, get_settings
 from assistant.deps import Deps
-from assistant.draft import docx
-from assistant.draft import pipeline as draft_pipeline
-from assistant.errors import SourceNotFound
+from assistant.errors import ConfigError, SourceNotFound
 from assistant.index.embeddings import Embedder, create_embedder
 from assistant.index.feedback import FeedbackStore
 from assistant.index.store import Index, open_index
+from assistant.progress import CountingEmbedder, IngestTracker
 from assistant.records import Answer, DocumentInfo, Draft, IngestReport, Passage
 
+log = logging.getLogger(__name__)
 SOURCE_NOT_FOUND = "Källan hittades inte. Saknar du behörighet kan du ange din token och försöka igen."
 _SOURCE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,200}$")
+ORIGINAL_NOT_FOUND = "Originalfilen finns inte på servern. Texten ovan är det som indexerades."
+# Values that show up when someone copies an example config without changing it.
+_EXAMPLE_SECRETS = frozenset({"changeme", "change-me", "change_me", "changethis", "secret", "example", "xxx",
+                              "default", "password", "test", "<secret>"})
+_MIN_SECRET = 16
+
+
+@dataclass(frozen=True)
+class SourceView:
+    """One cited passage as the source view shows it, with the passages around it in its document."""
+
+    passage: Passage
+    before: tuple[Passage, ...]
+    after: tuple[Passage, ...]
+    original: bool  # the original file can be served (it lies within data_dir or source_roots)
 
 
 class Service:
@@ -42,7 +61,9 @@ class Service:
         self._chat_model: Any = None
         self._deps: Deps | None = None
         self._feedback: FeedbackStore | None = None
+        self._link_key: bytes | None = None
         self._lock = threading.Lock()
+        self.indexing = IngestTracker()  # the latest ingest run (background or not), for /healthz
 
     @property
     def embedder(self) -> Embedder:
@@ -57,6 +78,8 @@ class Service:
         if self.settings.llm.provider == "none":
             return None
         if self._chat_model is None:
+            from assistant.answer.llm import create_chat_model
+
             self._chat_model = create_chat_model(self.settings.llm)
         return self._chat_model
 
@@ -66,7 +89,9 @@ class Service:
         with self._lock:
             if self._index is None:
                 self._index = open_index(self.settings, self.embedder)
-            return self._index
+            index = self._index
+        index.refresh()  # another process (a CLI ingest) may have written: reopen the vectors then
+        return index
 
     @property
     def deps(self) -> Deps:
@@ -86,11 +111,35 @@ class Service:
         options = IngestOptions(
             default_scope=scope_rules.normalize(scope or self.settings.ingest.default_scope),
             max_bytes=int(self.settings.ingest.max_file_mb * 1024 * 1024),
+            max_unpacked_bytes=int(self.settings.ingest.max_unpacked_mb * 1024 * 1024),
+            write_batch=self.settings.ingest.write_batch,
             chunk_chars=self.settings.ingest.chunk_chars,
             batch_size=self.settings.embed.batch_size,
             prune=prune,
         )
-        return ingest(paths, self.index, self.embedder, options, progress)  # type: ignore[arg-type]
+        # A tracker also counts the embedder's tokens and seconds (tokens/s in the terminal and /healthz).
+        embedder = CountingEmbedder(self.embedder, progress) if isinstance(progress, IngestTracker) else self.embedder
+        return ingest(paths, self.index, embedder, options, progress)  # type: ignore[arg-type]
+
+    def ingest_in_background(self, paths: Sequence[Path], scope: str | None = None,
+                             prune: bool = False) -> threading.Thread:
+        """Index in a daemon thread while the server answers; `self.indexing` shows the progress.
+
+        Documents are committed one at a time, so questions are answered from what is done so far.
+        """
+        def run() -> None:
+            self.indexing.start()
+            try:
+                self.ingest(paths, scope=scope, prune=prune, progress=self.indexing)
+            except Exception as exc:  # noqa: BLE001 (reported on /healthz; the server keeps serving)
+                log.exception("Indexeringen i bakgrunden misslyckades")
+                self.indexing.done(f"{type(exc).__name__}: {exc}")
+            else:
+                self.indexing.done()
+
+        thread = threading.Thread(target=run, name="kompetens-ingest", daemon=True)
+        thread.start()
+        return thread
 
     def search(self, query: str, caller_scopes: Sequence[str], k: int | None = None) -> list[Passage]:
         """Ranked passages for `query` that the caller's scopes allow."""
@@ -98,8 +147,11 @@ class Service:
                                   self.settings.retrieval)
 
     def sources(self, caller_scopes: Sequence[str]) -> list[DocumentInfo]:
-        """Indexed documents the caller may see."""
-        return self.index.lexical.documents(scope_rules.normalize_all(caller_scopes))
+        """Indexed documents the caller may see; `replaces` is blank when the replaced one is out of scope."""
+        docs = self.index.lexical.documents(scope_rules.normalize_all(caller_scopes))
+        seen = {d.doc_id for d in docs}
+        return [d if d.replaces is None or d.replaces in seen else dataclasses.replace(d, replaces=None)
+                for d in docs]
 
     def source(self, source_id: str, caller_scopes: Sequence[str]) -> Passage:
         """One cited passage; SourceNotFound both when it does not exist and when it is out of scope."""
@@ -108,10 +160,83 @@ class Service:
             raise SourceNotFound(SOURCE_NOT_FOUND)
         return found[source_id]
 
+    def source_view(self, source_id: str, caller_scopes: Sequence[str], around: int = 1) -> SourceView:
+        """A cited passage with up to `around` passages before and after it (same document, same scope)."""
+        passage = self.source(source_id, caller_scopes)
+        ids = sorted(self.index.lexical.passage_ids(passage.doc_id))  # ids end in the zero-padded ordinal
+        at = ids.index(source_id)
+        before, after = ids[max(0, at - around):at], ids[at + 1:at + 1 + around]
+        found = self.index.lexical.passages([*before, *after], list(caller_scopes))
+        return SourceView(passage, tuple(found[i] for i in before if i in found),
+                          tuple(found[i] for i in after if i in found), self._original_path(passage) is not None)
+
+    def original_file(self, source_id: str, caller_scopes: Sequence[str]) -> Path:
+        """The indexed file a cited passage comes from; SourceNotFound unless it lies within the served roots."""
+        path = self._original_path(self.source(source_id, caller_scopes))
+        if path is None:
+            raise SourceNotFound(ORIGINAL_NOT_FOUND)
+        return path
+
+    def _original_path(self, passage: Passage) -> Path | None:
+        # Only catalogued paths, only inside data_dir or a configured source root (symlinks resolved first).
+        path = Path(passage.path)
+        resolved = (path if path.is_absolute() else Path.cwd() / path).resolve()
+        roots = [Path(self.settings.data_dir), *self.settings.source_roots]
+        inside = any(resolved.is_relative_to(root.resolve()) for root in roots)
+        return resolved if inside and resolved.is_file() else None
+
+    # ------------------------------------------------------------------------- signed source links
+
+    @property
+    def link_key(self) -> bytes:
+        """The key that signs source links: `KOMPETENS_LINK_SECRET`, else (Slack unconfigured) one per process.
+
+        ConfigError when Slack is configured without a real secret: the bot and the web page must
+        share the key, or the links in Slack would not open.
+        """
+        with self._lock:
+            if self._link_key is None:
+                secret = self.settings.link.secret.get_secret_value().strip() if self.settings.link.secret else ""
+                unsafe = secret.lower() in _EXAMPLE_SECRETS or len(secret) < _MIN_SECRET
+                if unsafe and self.settings.slack.bot_token is not None:
+                    raise ConfigError(
+                        "KOMPETENS_LINK_SECRET saknas, är för kort (under 16 tecken) eller är en exempelnyckel. "
+                        "Slack-boten och webbsidan måste dela en slumpmässig nyckel, t.ex. från: "
+                        "python -c \"import secrets; print(secrets.token_urlsafe(32))\"")
+                self._link_key = secrets.token_bytes(32) if unsafe else secret.encode()
+            return self._link_key
+
+    def sign_source(self, source_id: str, scopes: Sequence[str]) -> dict[str, str]:
+        """Query parameters of a short-lived link that shows `source_id` with `scopes` (b, exp, sig)."""
+        expires = int(time.time() + self.settings.link.ttl_hours * 3600)
+        return {"b": scope_rules.grant_text(scopes), "exp": str(expires),
+                "sig": scope_rules.sign_link(self.link_key, source_id, scopes, expires)}
+
+    def link_scopes(self, source_id: str, grant: str, expires: str, signature: str,
+                    granted: Sequence[str] = ()) -> tuple[str, ...]:
+        """`granted` widened by what a signed link to `source_id` grants; LinkRefused when altered or expired."""
+        linked = scope_rules.verify_link(self.link_key, source_id, grant, expires, signature, time.time())
+        return scope_rules.normalize_all([*granted, *linked])
+
     def health(self, caller_scopes: Sequence[str]) -> dict[str, object]:
-        """Index loaded: documents the caller may see, and the vector store's kind (never its URL)."""
-        return {"status": "ok", "index_loaded": True, "documents": len(self.sources(caller_scopes)),
-                "store": self.index.dense.mode.split()[0]}
+        """The index actually answers: documents the caller may see, the vector store's kind (never its
+        URL); status "fel" with the reason when the catalogue or the vector store cannot be queried."""
+        try:
+            index = self.index
+            documents = len(self.sources(caller_scopes))
+            chunks = index.lexical.chunk_count()
+            vector = self.embedder.embed_batch(["hälsokontroll"], "query")[0]
+            index.dense.query(vector, index.lexical.scopes() or ["publik"], 1)  # the filtered search the API runs
+            vectors = index.dense.count()
+        except Exception as exc:  # noqa: BLE001 (health reports a failure instead of raising it)
+            return {"status": "fel", "index_loaded": False, "documents": 0, "store": self._store_kind(),
+                    "error": f"Indexet kan inte läsas: {type(exc).__name__}: {exc}"[:300],
+                    "indexing": self.indexing.snapshot()}
+        return {"status": "ok", "index_loaded": True, "documents": documents, "store": self._store_kind(),
+                "chunks": chunks, "vectors": vectors, "indexing": self.indexing.snapshot()}
+
+    def _store_kind(self) -> str:
+        return "server" if self.settings.chroma_url else "inbäddad"
 
     # ------------------------------------------------------------------------- scopes
 
@@ -140,6 +265,8 @@ class Service:
         `previous` are the conversation's earlier questions, oldest first: "Och i Dorotea?" after
         "Vem är kompetensmäklare i Åsele?" asks for Dorotea's kompetensmäklare.
         """
+        from assistant.answer import pipeline as answer_pipeline  # pandas and the stages: only to answer
+
         return answer_pipeline.answer(self.deps, question, scope_rules.normalize_all(caller_scopes), previous)
 
     def ask_logged(self, question: str, caller_scopes: Sequence[str], channel: str,
@@ -155,15 +282,27 @@ class Service:
 
         InvalidQuestion (its message followed by `hint`) when the question is empty or too long.
         """
+        from assistant.answer import followup
+
         return self.ask_logged(followup.chat_question(question, hint), caller_scopes, channel,
                                previous=followup.recent(earlier))
 
-    def draft(self, kommun: str, avsnitt: Sequence[str] | None, caller_scopes: Sequence[str]) -> Draft:
-        """Draft handlingsplan sections for `kommun` from the evidence within the caller's scopes."""
-        return draft_pipeline.draft(self.deps, kommun, avsnitt, scope_rules.normalize_all(caller_scopes))
+    def draft(self, kommun: str, avsnitt: Sequence[str] | None, caller_scopes: Sequence[str], *,
+              year: int | None = None, access: str | None = None, today: date | None = None) -> Draft:
+        """Draft handlingsplan sections for `kommun` for plan `year` (default: the next calendar year).
+
+        `access` "publik" (default: publik and projekt material only, whatever the caller holds) or
+        "intern" (also the kommun's internal material, marked; ScopeDenied without the kommun's scope).
+        """
+        from assistant.draft import pipeline as draft_pipeline
+
+        return draft_pipeline.draft(self.deps, kommun, avsnitt, scope_rules.normalize_all(caller_scopes),
+                                    today=today, year=year, access=access or "publik")
 
     def draft_docx(self, draft: Draft) -> bytes:
         """The draft as a Word document."""
+        from assistant.draft import docx
+
         return docx.to_docx(draft)
 
     # ------------------------------------------------------------------------- feedback

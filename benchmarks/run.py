@@ -201,7 +201,12 @@ def main() -> None:
     parser.add_argument("--sizes", default="1000,10000,100000", help="Index sizes (chunks) for the embedded store.")
     parser.add_argument("--chunks", type=int, default=10_000, help="Index size for the server comparison.")
     parser.add_argument("--no-server", action="store_true", help="Skip the Chroma server comparison.")
+    parser.add_argument("--search-only", type=Path, metavar="DATA_DIR",
+                        help="Only the search table, built from the e5 index in DATA_DIR; other sections are kept.")
     args = parser.parse_args()
+    if args.search_only:
+        search_only(args)
+        return
     with tempfile.TemporaryDirectory() as tmp:
         tmp_path = Path(tmp)
         ingest = bench_ingest(tmp_path / "corpus")
@@ -216,6 +221,54 @@ def main() -> None:
             with chroma_server(tmp_path / "server-store") as url:
                 server = bench_search(source, tmp_path / "large-server", args.chunks, chroma_url=url)
     write_report(ingest, ask, embedded, server, args)
+
+
+def search_only(args: argparse.Namespace) -> None:
+    """Measure search at --sizes (and the server at --chunks) and replace only that README section."""
+    source = Service(Settings(data_dir=args.search_only))
+    load_before = os.getloadavg()[0]
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp_path = Path(tmp)
+        embedded = [bench_search(source, tmp_path / f"large-{n}", n) for n in map(int, args.sizes.split(","))]
+        server = None
+        if not args.no_server:
+            from tests.chroma_server import chroma_server
+
+            with chroma_server(tmp_path / "server-store") as url:
+                server = bench_search(source, tmp_path / "large-server", args.chunks, chroma_url=url)
+    path = REPO / "benchmarks" / "README.md"
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True,
+                            text=True).stdout.strip()
+    note = (f"Kommando: `nice -n 10 .venv/bin/python benchmarks/run.py --search-only <e5-datamapp> --sizes {args.sizes} "
+            f"--chunks {args.chunks}`; {machine()}; commit {commit} med ändringar; {time.strftime('%Y-%m-%d')}; "
+            f"belastning (load average, 1 min) {load_before:.1f} före och {os.getloadavg()[0]:.1f} efter.")
+    section = "\n".join(_search_section(embedded, server, note)) + "\n"
+    text = path.read_text(encoding="utf-8")
+    text = re.sub(r"^## Sökning, varm.*?(?=^## |\Z)", lambda _: section, text, count=1, flags=re.MULTILINE | re.DOTALL)
+    path.write_text(text, encoding="utf-8")
+    print(section)
+
+
+def _search_section(embedded: list[dict[str, float]], server: dict[str, float] | None, note: str = "") -> list[str]:
+    lines = [
+        "## Sökning, varm (hybrid: e5 + BM25, k = 10)", "",
+        *([note, ""] if note else []),
+        "Anroparen *alla* har alla behörigheter i indexet (vektorsökningen behöver då inget filter);",
+        "*publik* har bara `publik` (filtret tillämpas inne i Chroma-sökningen).", "",
+        "| lager | avsnitt | frågor | alla p50 ms | alla p95 ms | publik p50 ms | publik p95 ms | RSS MB | mål p95 |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    rows = [("inbäddat", r) for r in embedded] + ([("chroma run-server", server)] if server else [])
+    for label, r in rows:
+        rss = f"{r['rss_mb']:.0f}" + (f" + server {r['server_rss_mb']:.0f}" if "server_rss_mb" in r else "")
+        target = "≤ 250" if r["chunks"] >= 50_000 else "< 150"
+        lines.append(f"| {label} | {r['chunks']:.0f} | {r['queries']:.0f} | {r['alla_p50_ms']:.1f} | "
+                     f"{r['alla_p95_ms']:.1f} | {r['publik_p50_ms']:.1f} | {r['publik_p95_ms']:.1f} | {rss} | {target} |")
+    lines += ["", "Svarstiden inkluderar inbäddning av frågan med e5. RSS är benchmarkprocessens minne efter",
+              "sökningarna (kumulativt: processen har byggt alla index i tur och ordning). Vid stora index",
+              "utelämnar ordsökningen de vanligaste orden och poängsätter högst 5 000 rader",
+              "(`PRUNE_POSTINGS`, `MAX_SCORED` i `assistant/index/lexical.py`).", ""]
+    return lines
 
 
 def write_report(ingest: dict[str, float], ask: dict[str, float], embedded: list[dict[str, float]],
@@ -235,7 +288,7 @@ def write_report(ingest: dict[str, float], ask: dict[str, float], embedded: list
         f"| tokens | {ingest['tokens']:.0f} | |",
         f"| indexering, s | {ingest['ingest_s']:.1f} | |",
         f"| enbart inbäddning av samma avsnitt, s | {ingest['embed_s']:.1f} | |",
-        f"| kvot indexering / inbäddning | {ingest['ratio']:.2f} | ≤ 1.25 |",
+        f"| kvot indexering / inbäddning | {ingest['ratio']:.2f} | ≤ 1.1 |",
         f"| avsnitt/s | {ingest['chunks_per_s']:.1f} | |",
         f"| tokens/s (indexering) | {ingest['tokens_per_s']:.0f} | |",
         f"| tokens/s (enbart inbäddning) | {ingest['embed_tokens_per_s']:.0f} | |",
@@ -243,30 +296,27 @@ def write_report(ingest: dict[str, float], ask: dict[str, float], embedded: list
         "## Fråga–svar (`kompetens ask`), varm, exempelunderlaget, extraktivt svar", "",
         "| frågor | p50 ms | p95 ms | mål |", "| --- | --- | --- | --- |",
         f"| {ask['questions']} | {ask['p50_ms']:.1f} | {ask['p95_ms']:.1f} | väl under 1 000 |", "",
-        "## Sökning, varm (hybrid: e5 + BM25, k = 10)", "",
-        "Anroparen *alla* har alla behörigheter i indexet (vektorsökningen behöver då inget filter);",
-        "*publik* har bara `publik` (filtret tillämpas inne i Chroma-sökningen).", "",
-        "| lager | avsnitt | frågor | alla p50 ms | alla p95 ms | publik p50 ms | publik p95 ms | RSS MB | mål p95 |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
-    rows = [("inbäddat", r) for r in embedded] + ([("chroma run-server", server)] if server else [])
-    for label, r in rows:
-        rss = f"{r['rss_mb']:.0f}" + (f" + server {r['server_rss_mb']:.0f}" if "server_rss_mb" in r else "")
-        lines.append(f"| {label} | {r['chunks']:.0f} | {r['queries']:.0f} | {r['alla_p50_ms']:.1f} | "
-                     f"{r['alla_p95_ms']:.1f} | {r['publik_p50_ms']:.1f} | {r['publik_p95_ms']:.1f} | {rss} | < 150 |")
-    lines += ["", "Svarstiden inkluderar inbäddning av frågan med e5. RSS är benchmarkprocessens minne efter",
-              "sökningarna (kumulativt: processen har byggt alla index i tur och ordning).", ""]
+    lines += _search_section(embedded, server)
     lines += _separately_measured()
     (REPO / "benchmarks" / "README.md").write_text("\n".join(lines), encoding="utf-8")
     print("\n".join(lines))
 
 
+# Sections measured by their own commands, kept when the report is rewritten.
+KEPT_SECTIONS = ("## OCR", "## Från make run till första svar", "## Kall kommandorad", "## Inbäddning: vad och hur långt")
+
+
 def _separately_measured() -> list[str]:
-    """Sections measured by their own scripts ("## OCR": benchmarks/ocr.py), kept from the README."""
+    """Sections measured by their own commands (KEPT_SECTIONS), kept from the README."""
     path = REPO / "benchmarks" / "README.md"
     text = path.read_text(encoding="utf-8") if path.exists() else ""
-    found = re.search(r"^## OCR\n.*?(?=^## |\Z)", text, re.MULTILINE | re.DOTALL)
-    return [*found.group(0).rstrip("\n").splitlines(), ""] if found else []
+    kept: list[str] = []
+    for heading in KEPT_SECTIONS:
+        found = re.search(rf"^{re.escape(heading)}.*?(?=^## |\Z)", text, re.MULTILINE | re.DOTALL)
+        if found:
+            kept += [*found.group(0).rstrip("\n").splitlines(), ""]
+    return kept
 
 
 if __name__ == "__main__":

@@ -25,7 +25,8 @@ def catalogue(corpus: Path = CORPUS) -> list[CatalogueEntry]:
     out = []
     for rel, meta in sorted(manifest.entries.items()):
         path = f"{prefix}/{rel}"
-        out.append(CatalogueEntry(path=path, title=meta.title, scope=meta.scope, doc_id=slugify(path)))
+        out.append(CatalogueEntry(path=path, title=meta.title, scope=meta.scope, doc_id=slugify(path),
+                                   kommun=meta.kommun))
     return out
 
 

@@ -6,7 +6,7 @@ Pure functions, no I/O. Swedish number variants are handled here: '1 289' = '128
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from evals.questions import Fact
@@ -191,3 +191,136 @@ def supported_citations(text: str, evidence: dict[int, str],
         for n in cited:
             verdict[n] = verdict.get(n, True) and ok
     return {n: None if n in computed else verdict.get(n, False) for n in evidence}
+
+
+# --------------------------------------------------------------------------------------------- answer sentences
+
+_BULLET = re.compile(r"^\s*(?:[-*•–]|\d+[.)])\s+")
+_EMPHASIS = re.compile(r"\*\*|__")
+# A sentence ends at . ! ? (its marker groups stay with it) before a capital letter or a digit.
+_SENTENCE_END = re.compile(r"[.!?](?:[ \t]*\[\d+(?:\s*[,;]\s*\d+)*\])*(?=\s+[A-ZÅÄÖ0-9\"'«])")
+_CAPITALISED = re.compile(r"(?<![\w\-])[A-ZÅÄÖÉÜ][\wåäöéü\-]*")
+_WORD_ANY = re.compile(r"[^\W\d_]+")
+_LABEL = re.compile(r"[\wåäöÅÄÖéü\- ]{1,40}:\s")
+# Words that frame a sentence rather than state a fact (stemmed with the system's analyzer when used).
+FRAMING_WORDS = """
+för enligt underlaget underlag källa källan källor dokumentet dokument planen handlingsplanen handlingsplan
+anger anges angav visar visade framgår beskriver nämner står uppger redovisar skriver säger nämns
+kolumn kolumnen rad raden tabell tabellen svar svaret fråga frågan följande nedan ovan se även
+""".split()
+ATTRIBUTION_MIN_SHARE = 0.8
+
+
+def answer_sentences(text: str) -> list[str]:
+    """The answer as sentences: one per line for list items and table rows, else split at sentence ends.
+
+    Emphasis marks and bullets are removed; a line that only separates (`---`) is dropped.
+    """
+    out: list[str] = []
+    for raw in text.splitlines():
+        line = _EMPHASIS.sub("", _BULLET.sub("", raw)).strip()
+        if not line.strip(" |-:"):
+            continue
+        if " | " in line or line.startswith("|"):
+            out.append(line.strip(" |"))
+            continue
+        start = 0
+        for m in _SENTENCE_END.finditer(line):
+            out.append(line[start:m.end()].strip())
+            start = m.end()
+        if line[start:].strip():
+            out.append(line[start:].strip())
+    return out
+
+
+def first_sentence(text: str) -> str:
+    """What a reader sees first: the first sentence of the first non-empty line; a lead-in line
+    ending in ':' (before a list) counts together with its first item."""
+    lines = [x for x in (_EMPHASIS.sub("", _BULLET.sub("", raw)).strip() for raw in text.splitlines())
+             if x.strip(" |-:")]
+    if not lines:
+        return ""
+    if lines[0].rstrip().endswith(":") and len(lines) > 1:
+        return f"{lines[0]} {answer_sentences(lines[1])[0] if answer_sentences(lines[1]) else lines[1]}"
+    sentences = answer_sentences(lines[0])
+    return sentences[0] if sentences else lines[0]
+
+
+def strip_markers(text: str) -> str:
+    """The text without its [n] markers."""
+    return _MARKER_GROUP.sub("", text)
+
+
+def word_count(text: str) -> int:
+    """Words of an answer as a reader counts them: markers, bullets and table bars are not words."""
+    return len(re.findall(r"[\wåäöÅÄÖ]+(?:[-–.,:/][\wåäöÅÄÖ]+)*", strip_markers(text)))
+
+
+@dataclass(frozen=True)
+class Attribution:
+    """One cited sentence of an answer and what its own citations' quotes do not hold."""
+
+    sentence: str
+    ns: tuple[int, ...]
+    missing: tuple[str, ...]  # numbers, names and (as 'ord x/y') the content-word share not found
+
+    @property
+    def misattributed(self) -> bool:
+        return bool(self.missing)
+
+
+def attribution(sentence: str, evidence: str, analyze: Callable[[str], list[str]],
+                check_numbers: bool = True, min_share: float = ATTRIBUTION_MIN_SHARE) -> tuple[str, ...]:
+    """What of `sentence` is not in `evidence` (its citations' quotes): empty when it is attributed.
+
+    Every number (normalised: '1 200' = '1200', '5,5' = '5.5'), every capitalised word that does not
+    start the sentence or a 'Label:' (its stems, so 'Åseles' is found as 'Åsele'), and at least
+    `min_share` of the content words (stems by `analyze`, framing words left out) must stand in it.
+    """
+    body = strip_markers(sentence).strip()
+    flat = normalise(evidence)
+    missing: list[str] = []
+    if check_numbers:
+        have = numbers_of(flat) | {m.group(0).replace(",", ".") for m in _DIGIT_RUN.finditer(flat)}
+        missing += sorted(n for n in numbers_of(body) if n not in have)
+    stems = set(analyze(flat))
+    labels = {m.end() - 2 for m in _LABEL.finditer(body)}
+    first = re.search(r"[\wåäöÅÄÖ]", body)
+    for m in _CAPITALISED.finditer(body):
+        if (first and m.start() == first.start()) or m.end() - 1 in labels or m.end() in labels:
+            continue
+        word_stems = [s for s in analyze(m.group(0)) if not s.isdigit()]
+        if word_stems and not all(s in stems for s in word_stems) and m.group(0).lower() not in flat.lower():
+            missing.append(m.group(0))
+    framing = set(analyze(" ".join(FRAMING_WORDS))) | {s for lm in _LABEL.finditer(body) for s in analyze(lm.group(0))}
+    lower = flat.lower()
+    content = found = 0
+    for word in dict.fromkeys(w.lower() for w in _WORD_ANY.findall(body)):
+        word_stems = [s for s in analyze(word) if not any(c.isdigit() for c in s)]
+        if not word_stems or all(s in framing for s in word_stems):
+            continue  # a stopword, a framing word or a label
+        content += 1
+        # found: one of its stems (the whole word or a compound part) or its stem-like prefix
+        found += any(s in stems for s in word_stems) or word[: max(5, len(word) - 3)] in lower
+    if content and found / content < min_share:
+        missing.append(f"ord {found}/{content}")
+    return tuple(dict.fromkeys(missing))
+
+
+def attributions(text: str, quotes: dict[int, str], analyze: Callable[[str], list[str]],
+                 computed: frozenset[int] = frozenset()) -> list[Attribution]:
+    """Every sentence of `text` that carries [n] markers, judged against the union of its own quotes.
+
+    A sentence citing only `computed` citations (survey rows a figure was computed from) is not
+    judged; when it cites one among others, its numbers are not required in the others' quotes.
+    A marker without a citation counts as an empty quote.
+    """
+    out = []
+    for sentence in answer_sentences(text):
+        ns = tuple(dict.fromkeys(marker_numbers(sentence)))
+        if not ns or all(n in computed for n in ns):
+            continue
+        evidence = "\n".join(quotes.get(n, "") for n in ns if n not in computed)
+        missing = attribution(sentence, evidence, analyze, check_numbers=not any(n in computed for n in ns))
+        out.append(Attribution(sentence, ns, missing))
+    return out

@@ -10,6 +10,16 @@ need whose documents are alternatives (`needs: any`), or one need per source (`n
 - nDCG@k: binary gain for the first passage that satisfies each need, at its passage rank;
   ideal DCG = the needs at ranks 1..n. With one need it is 1/log2(1 + rank).
 - source recall@k: share of needs satisfied within the first k passages.
+
+Answers:
+- fact accuracy: every required fact stands in the answer; for `saknas` the answer says that the
+  material has nothing on the kommun ("inget om <Kommun>") and cites no other kommun's document.
+- misattributed sentences: cited sentences (lines for list items and rows) that hold a number, a
+  name (capitalised word not starting the sentence or a label) or under 80 % of their content words
+  that their own citations' quotes do not hold (`evals.matching.attribution`); count and rate.
+- direct answer: the expected fact (the first; any for `lista`; "inget om <Kommun>" for `saknas`)
+  stands in the first sentence (a list lead-in ending in ':' with its first item).
+- answer length: words without markers, median and p90, over answers that were run (not drafts).
 """
 
 from __future__ import annotations
@@ -19,7 +29,7 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from evals.matching import fact_pattern, missing_facts, normalise
+from evals.matching import Attribution, fact_found, fact_pattern, first_sentence, missing_facts, normalise, word_count
 from evals.questions import Fact, Question
 
 # --------------------------------------------------------------------------------------------- records
@@ -43,6 +53,9 @@ class CitationCheck:
     scope: str
     verbatim: bool
     supported: bool | None = None  # None: not judged (computed survey figures)
+    quote: str = ""
+    kommun: str | None = None  # the cited document's kommun (manifest), None for regional material
+    computed: bool = False  # survey rows a figure was computed from
 
 
 @dataclass(frozen=True)
@@ -64,6 +77,7 @@ class Observation:
     leaks: tuple[str, ...] = ()
     latency_ms: float | None = None
     status: str = "ok"
+    attributions: tuple[Attribution, ...] | None = None  # None: not judged (no citations, drafts)
 
 
 @dataclass(frozen=True)
@@ -140,6 +154,7 @@ class CatalogueEntry:
     title: str
     scope: str
     doc_id: str = ""
+    kommun: str | None = None
 
 
 def find_leaks(caller_scopes: Sequence[str], catalogue: Sequence[CatalogueEntry], serialized: str,
@@ -217,12 +232,70 @@ def source_recall(questions: Sequence[Question], obs: dict[str, Observation], k:
 
 
 def fact_accuracy(questions: Sequence[Question], obs: dict[str, Observation]) -> Score:
-    """1 when every required fact stands in the answer text, over questions with facts that were run."""
+    """1 when every required fact stands in the answer text, over questions with facts that were run;
+    for saknas, 1 when the absence is said and no other kommun is cited (`absent_handled`)."""
     def judge(q: Question, o: Observation) -> float | None:
+        if q.kind == "saknas" and q.absent and o.answer is not None:
+            return absent_handled(q, o)
         if not q.facts or o.answer is None:
             return None
         return 0.0 if missing_facts(q.facts, o.answer) else 1.0
     return _score(questions, obs, judge)
+
+
+def absent_handled(q: Question, o: Observation) -> float:
+    """saknas: 1 when the answer says the material has nothing on the kommun and cites no other kommun."""
+    said = fact_found(Fact(f"inget om {q.absent}"), o.answer or "")
+    foreign = [c for c in (o.citations or ()) if c.kommun and c.kommun != q.absent]
+    return 1.0 if said and not foreign else 0.0
+
+
+def expected_facts(q: Question) -> tuple[Fact, ...]:
+    """The facts a direct answer may lead with: the first, any for lists, the absence for saknas."""
+    if q.kind == "saknas" and q.absent:
+        return (Fact(f"inget om {q.absent}"),)
+    if not q.facts:
+        return ()
+    return q.facts if q.kind == "lista" else q.facts[:1]
+
+
+def direct_answer(questions: Sequence[Question], obs: dict[str, Observation]) -> Score:
+    """1 when the expected fact stands in the answer's first sentence, over answers with expected facts."""
+    def judge(q: Question, o: Observation) -> float | None:
+        wanted = expected_facts(q)
+        if not wanted or o.answer is None or q.kind == "utkast":
+            return None
+        first = first_sentence(o.answer)
+        return 1.0 if any(fact_found(f, first) for f in wanted) else 0.0
+    return _score(questions, obs, judge)
+
+
+def misattribution(questions: Sequence[Question], obs: dict[str, Observation]) -> tuple[Score, Score]:
+    """(count, rate): per question the misattributed cited sentences and their share of the judged ones;
+    overall the total count and the share over all judged sentences."""
+    count: dict[str, float | None] = {}
+    rate: dict[str, float | None] = {}
+    bad = judged = 0
+    for q in questions:
+        o = obs.get(q.id)
+        if o is None or o.attributions is None:
+            count[q.id] = rate[q.id] = None
+            continue
+        wrong = sum(1 for a in o.attributions if a.misattributed)
+        count[q.id] = float(wrong)
+        rate[q.id] = wrong / len(o.attributions) if o.attributions else None
+        bad += wrong
+        judged += len(o.attributions)
+    judged_any = any(v is not None for v in count.values())
+    return (Score(float(bad) if judged_any else None, count), Score(bad / judged if judged else None, rate))
+
+
+def answer_lengths(questions: Sequence[Question], obs: dict[str, Observation]) -> dict[str, float | None]:
+    """Median and p90 of the answer length in words (answers that were run, drafts left out)."""
+    values = [float(word_count(o.answer)) for q in questions
+              if q.kind != "utkast" and (o := obs.get(q.id)) and o.answer is not None]
+    return {"answer_words_median": _round(percentile(values, 50), 1),
+            "answer_words_p90": _round(percentile(values, 90), 1)}
 
 
 def citation_validity(questions: Sequence[Question], obs: dict[str, Observation]) -> Score:
@@ -248,7 +321,7 @@ def citation_support(questions: Sequence[Question], obs: dict[str, Observation])
 
 
 def refusal_accuracy(questions: Sequence[Question], obs: dict[str, Observation]) -> Score:
-    """1 when the refusal decision is right: avböj refused, answerable (fakta, flera-källor, enkät) not."""
+    """1 when the refusal decision is right: avböj refused, answerable kinds (`ANSWERABLE`) not; saknas not judged."""
     def judge(q: Question, o: Observation) -> float | None:
         if o.answer is None:
             return None
@@ -300,6 +373,7 @@ def summarise(questions: Sequence[Question], obs: dict[str, Observation], k: int
     """Every metric for one pipeline over `questions` (keys as in `kompetens eval --json`)."""
     cites = any(o.citations is not None for o in obs.values())
     parts = refusal_parts(questions, obs)
+    wrong, wrong_rate = misattribution(questions, obs)
     return {
         "hit_at_1": _round(hit_rate(questions, obs, 1).overall),
         "hit_at_5": _round(hit_rate(questions, obs, 5).overall),
@@ -316,4 +390,8 @@ def summarise(questions: Sequence[Question], obs: dict[str, Observation], k: int
         "source_recall_at_10": _round(source_recall(questions, obs, k).overall),
         "refused_out_of_corpus": _round(parts["refused_out_of_corpus"]),
         "answered_answerable": _round(parts["answered_answerable"]),
+        "misattributed_sentences": None if wrong.overall is None else int(wrong.overall),
+        "misattribution_rate": _round(wrong_rate.overall),
+        "direct_answer": _round(direct_answer(questions, obs).overall),
+        **answer_lengths(questions, obs),
     }

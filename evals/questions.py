@@ -3,7 +3,7 @@
 Schema of one entry in `questions.yaml`:
 
     - id: f01                       # unique
-      kind: fakta                   # fakta | flera-källor | enkät | utkast | avböj | behörighet
+      kind: fakta                   # one of KINDS (below)
       question: "Vad är visionen …?"
       scopes: [publik]              # the caller's scopes
       sources:                      # expected documents (paths relative to the repo)
@@ -19,6 +19,29 @@ Schema of one entry in `questions.yaml`:
       draft: {kommun: Åsele, avsnitt: [nulage]}   # utkast only
       survey_checks:                # enkät: how the figures follow from the survey rows
         - {filter: {Kommun: Åsele}, op: count, value: 29}
+      previous: ["Vem är …?"]       # följdfråga: the earlier turns, oldest first
+      absent: Bjurholm              # saknas: the kommun the corpus has nothing on
+      by_kommun:                    # jämförelse: the facts per kommun (instead of `facts`)
+        Åsele: ["58"]
+        Dorotea: ["52"]
+
+Kinds:
+- fakta, flera-källor, enkät: one fact question (one document, two documents, survey figures).
+- rad: one cell of one table row (Ansvarig, Tidplan, Målnivå, Utgångsläge, Koppling till bristyrke).
+- lista: a whole list or table column; every item is a required fact.
+- jämförelse: two kommuner side by side; `facts` is the union of `by_kommun`.
+- följdfråga: the second turn of a conversation, asked with `previous` (the system's
+  `ask(question, scopes, previous=…)`; the baseline gets the turns concatenated).
+- flerdelad: two questions in one; a fact per part.
+- saknas: a kommun that no document covers. Correct (`absent_handled`) when the answer says that
+  the material has nothing on it (the text contains "inget om <absent>") and no citation belongs to
+  another kommun's document (regional material without a kommun may be offered). A refusal is
+  allowed, so saknas is not counted in refusal accuracy; its correctness counts as its fact accuracy.
+- utkast: a drafted handlingsplan section. avböj: outside the corpus, must be refused.
+  behörighet: material outside the caller's scopes, must not leak.
+
+Answerable (must not be refused; fact accuracy per kind gated): fakta, flera-källor, enkät, rad,
+lista, jämförelse, följdfråga, flerdelad.
 """
 
 from __future__ import annotations
@@ -29,11 +52,13 @@ from typing import Any
 
 import yaml
 
-KINDS = ("fakta", "flera-källor", "enkät", "utkast", "avböj", "behörighet")
+KINDS = ("fakta", "flera-källor", "enkät", "rad", "lista", "jämförelse", "följdfråga", "flerdelad", "saknas",
+         "utkast", "avböj", "behörighet")
 # Kinds whose questions the corpus answers: the system must not refuse them.
-ANSWERABLE = ("fakta", "flera-källor", "enkät")
-MIN_QUESTIONS = 60
-MIN_PER_KIND = {"fakta": 20, "flera-källor": 5, "enkät": 5, "utkast": 3, "avböj": 6, "behörighet": 6}
+ANSWERABLE = ("fakta", "flera-källor", "enkät", "rad", "lista", "jämförelse", "följdfråga", "flerdelad")
+MIN_QUESTIONS = 100
+MIN_PER_KIND = {"fakta": 20, "flera-källor": 5, "enkät": 5, "rad": 8, "lista": 8, "jämförelse": 8,
+                "följdfråga": 8, "flerdelad": 8, "saknas": 8, "utkast": 3, "avböj": 6, "behörighet": 6}
 SURVEY_OPS = ("count", "sum", "share_yes", "share_ge4")
 
 
@@ -89,6 +114,9 @@ class Question:
     draft: dict[str, Any] | None = None
     survey_checks: tuple[SurveyCheck, ...] = ()
     note: str | None = None
+    previous: tuple[str, ...] = ()
+    absent: str | None = None
+    by_kommun: tuple[tuple[str, tuple[Fact, ...]], ...] = ()
 
     @property
     def groups(self) -> tuple[frozenset[str], ...]:
@@ -112,6 +140,11 @@ class Question:
             if s.pages:
                 out.setdefault(s.path, set()).update(s.pages)
         return {k: frozenset(v) for k, v in out.items()}
+
+    @property
+    def turns(self) -> tuple[str, ...]:
+        """The conversation as asked: the earlier questions, oldest first, then this one."""
+        return (*self.previous, self.question)
 
     @property
     def answerable(self) -> bool:
@@ -141,7 +174,7 @@ def _question(entry: Any, position: int) -> Question:
     if not isinstance(entry, dict):
         raise QuestionSetError(f"entry {position}: expected a mapping")
     known = {"id", "kind", "question", "scopes", "sources", "needs", "facts", "forbidden", "draft",
-             "survey_checks", "note"}
+             "survey_checks", "note", "previous", "absent", "by_kommun"}
     where = f"question {entry.get('id', position)}"
     unknown = sorted(set(entry) - known)
     if unknown:
@@ -153,17 +186,39 @@ def _question(entry: Any, position: int) -> Question:
         raise QuestionSetError(f"{where}: kind must be one of {KINDS}")
     if entry.get("needs", "any") not in ("any", "all"):
         raise QuestionSetError(f"{where}: needs must be 'any' or 'all'")
+    by_kommun = _by_kommun(entry.get("by_kommun"), where)
+    facts = tuple(_fact(f, where) for f in entry.get("facts") or ())
+    if by_kommun and facts:
+        raise QuestionSetError(f"{where}: give the facts either in 'facts' or per kommun in 'by_kommun'")
+    facts = facts or tuple(f for _, per in by_kommun for f in per)
+    previous = entry.get("previous") or ()
+    if isinstance(previous, str) or not all(isinstance(x, str) and x.strip() for x in previous):
+        raise QuestionSetError(f"{where}: previous is a list of earlier questions")
+    absent = entry.get("absent")
+    if absent is not None and (not isinstance(absent, str) or not absent.strip()):
+        raise QuestionSetError(f"{where}: absent is the name of a kommun")
     return Question(
         id=str(entry["id"]), kind=entry["kind"], question=str(entry["question"]).strip(),
         scopes=tuple(str(s) for s in entry["scopes"]),
         sources=tuple(_source(s, where) for s in entry.get("sources") or ()),
         needs=entry.get("needs", "any"),
-        facts=tuple(_fact(f, where) for f in entry.get("facts") or ()),
+        facts=facts,
         forbidden=tuple(_fact(f, where) for f in entry.get("forbidden") or ()),
         draft=entry.get("draft"),
         survey_checks=tuple(_survey_check(c, where) for c in entry.get("survey_checks") or ()),
         note=entry.get("note"),
+        previous=tuple(str(x).strip() for x in previous),
+        absent=absent.strip() if absent else None,
+        by_kommun=by_kommun,
     )
+
+
+def _by_kommun(raw: Any, where: str) -> tuple[tuple[str, tuple[Fact, ...]], ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, dict) or not all(isinstance(v, list) and v for v in raw.values()):
+        raise QuestionSetError(f"{where}: by_kommun maps each kommun to a list of facts")
+    return tuple((str(k), tuple(_fact(f, where) for f in v)) for k, v in raw.items())
 
 
 def _source(raw: Any, where: str) -> Source:

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from evals.corpus import REPO
+from evals.questions import ANSWERABLE
 
 REPORT_DIR = REPO / "evals" / "reports"
 
@@ -28,6 +29,11 @@ METRICS = (
     ("page_hit_at_5", "hit@5 på sidnivå"),
     ("page_mrr_at_10", "MRR@10 på sidnivå"),
     ("source_recall_at_10", "Källtäckning@10"),
+    ("misattributed_sentences", "Felattribuerade meningar"),
+    ("misattribution_rate", "– andel av citerade meningar"),
+    ("direct_answer", "Direkt svar i första meningen"),
+    ("answer_words_median", "Svarslängd i ord, median"),
+    ("answer_words_p90", "Svarslängd i ord, p90"),
 )
 
 DEFINITIONS = """\
@@ -48,6 +54,20 @@ DEFINITIONS = """\
 - **Behörighetsläckor** – antal fynd: citat eller sökträff med behörighet utanför frågeställarens,
   titel/sökväg/dokument-id för ett dokument utanför behörigheterna någonstans i det serialiserade svaret
   eller sökresultatet, eller en förbjuden uppgift (behörighetsfrågor) i svaret.
+- **Felattribuerade meningar** – meningar med `[n]` (listpunkter och tabellrader är egna meningar) där
+  ett tal (1 200 = 1200, 5,5 = 5.5), ett namn (ord med stor bokstav som inte inleder meningen eller en
+  etikett "Kolumn:") eller mer än 20 % av innehållsorden (stammar enligt `assistant.text.analyzer`,
+  ramord som "enligt" och "för" undantagna) saknas i de egna citatens `quote`. Antal och andel av de
+  bedömda meningarna. Uträknade enkätsiffror: talen krävs inte när meningen citerar enkätens rader, och
+  en mening som bara citerar raderna bedöms inte. Utkast bedöms inte.
+- **Direkt svar** – den förväntade uppgiften (första faktat; något av dem för `lista`; "inget om
+  <Kommun>" för `saknas`) står i svarets första mening: första icke-tomma raden, och en inledningsrad
+  som slutar med kolon tillsammans med första punkten.
+- **Svarslängd** – ord utan `[n]`, median och p90, över alla svar utom utkast.
+- **saknas** – rätt (räknas som faktaträffsäkerhet) när svaret säger "inget om <Kommun>" och inget
+  citat hör till en annan kommuns dokument. Ingår inte i rätt avböjt/besvarat.
+- **Följdfrågor** – systemet: `service.ask(fråga, behörigheter, previous=[tidigare fråga])`; sökningen
+  och baslinjen får turerna sammanslagna.
 - **Svarstid** – väggklocka för `service.ask` per fråga efter en uppvärmningsfråga; baslinjen: sökning +
   sammanfogning.
 """
@@ -101,7 +121,8 @@ def markdown(doc: dict[str, Any]) -> str:
         lines += ["", "## Noteringar", ""] + [f"- {n}" for n in doc["notes"]]
     lines += ["", "## Missar per fråga (systemet)", ""] + _misses(doc)
     lines += ["", "## Alla frågor", "", "| id | typ | rang sys/bas | fakta som saknas (sys) | fakta som saknas (bas) "
-              "| avböjd | citat-problem | läckor | ms |", "|---|---|---|---|---|---|---|---|---|"]
+              "| avböjd | citat-problem | direkt | felattr. | ord | läckor | ms |",
+              "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     lines += [_row(q) for q in doc["questions"]]
     lines += ["", "## Måtten", "", DEFINITIONS, "## Inställningar", "", "```json",
               json.dumps(doc["settings"], ensure_ascii=False, indent=2), "```", ""]
@@ -124,8 +145,9 @@ def _gates(doc: dict[str, Any]) -> list[str]:
 
 
 def _by_kind(doc: dict[str, Any]) -> list[str]:
-    keys = ("hit_at_5", "mrr_at_10", "fact_accuracy", "citation_validity", "citation_support",
-            "refusal_accuracy", "scope_leaks", "latency_p50_ms")
+    keys = ("hit_at_5", "mrr_at_10", "fact_accuracy", "direct_answer", "misattributed_sentences",
+            "answer_words_median", "citation_validity", "citation_support", "refusal_accuracy", "scope_leaks",
+            "latency_p50_ms")
     lines = ["| typ | n | " + " | ".join(keys) + " |", "|---" * (len(keys) + 2) + "|"]
     base_kinds = doc["by_kind"].get("baseline") or {}
     for kind, values in doc["by_kind"]["system"].items():
@@ -144,8 +166,8 @@ def _misses(doc: dict[str, Any]) -> list[str]:
             continue
         lines.append(f"- **{q['id']}** ({q['kind']}, {', '.join(q['scopes'])}): {q['question']}")
         lines += [f"  - {p}" for p in problems]
-        if s.get("answer") is not None and (s.get("missing_facts") or "avböjd" in " ".join(problems)):
-            lines.append(f"  - fick: {_short(s['answer'], 300)}")
+        if s.get("answer") is not None:
+            lines.append(f"  - fick: {_short(s['answer'], 400)}")
     return lines or ["Inga."]
 
 
@@ -160,8 +182,16 @@ def _problems(q: dict[str, Any], s: dict[str, Any]) -> list[str]:
         out.append(f"fakta saknas: {', '.join(s['missing_facts'])} (förväntat: {', '.join(q['facts'])})")
     if q["kind"] == "avböj" and not s.get("refused"):
         out.append("borde ha avböjts men besvarades")
-    if q["kind"] in ("fakta", "flera-källor", "enkät") and s.get("refused"):
+    if q["kind"] in ANSWERABLE and s.get("refused"):
         out.append("avböjd trots att underlaget svarar")
+    if q["kind"] == "saknas" and not s.get("absent_handled", True):
+        foreign = s.get("foreign_citations")
+        out.append(f"säger inte \"inget om {q.get('absent')}\"" if not foreign else
+                   f"citerar en annan kommun: {foreign}")
+    if s.get("direct") is False:
+        out.append(f"inget direkt svar; första meningen: {_short(s.get('first_sentence', ''), 160)}")
+    for m in s.get("misattributed", []):
+        out.append(f"felattribuerad ({', '.join(m['missing'])}): {_short(m['sentence'], 200)}")
     if s.get("not_verbatim"):
         out.append(f"citat som inte står ordagrant i källan: {s['not_verbatim']}")
     if s.get("unresolved_markers"):
@@ -183,8 +213,13 @@ def _row(q: dict[str, Any]) -> str:
     status = s.get("status", "ok")
     missing = ", ".join(s.get("missing_facts", [])) if status == "ok" else status
     return (f"| {q['id']} | {q['kind']} | {rank} | {missing} | {', '.join(b.get('missing_facts', []))} | "
-            f"{'ja' if s.get('refused') else ''} | {cite} | {len(s.get('leaks', [])) or ''} | "
+            f"{'ja' if s.get('refused') else ''} | {cite} | {_yes_no(s.get('direct'))} | "
+            f"{s.get('misattributed_count') or ''} | {_fmt(s.get('words'), '')} | {len(s.get('leaks', [])) or ''} | "
             f"{_fmt(s.get('latency_ms'), '')} |")
+
+
+def _yes_no(value: bool | None) -> str:
+    return "" if value is None else ("ja" if value else "nej")
 
 
 def _fmt(value: Any, empty: str = "–") -> str:

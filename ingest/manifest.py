@@ -35,7 +35,7 @@ class Manifest:
         """`path` relative to the manifest's root (POSIX), or None when outside it."""
         try:
             return path.resolve().relative_to(self.root.resolve()).as_posix()
-        except ValueError:
+        except (ValueError, RuntimeError, OSError):  # outside the root, or a symbolic link loop
             return None
 
     def excludes(self, path: Path) -> bool:
@@ -112,7 +112,17 @@ def _parse_entry(raw: dict[str, Any], where: str) -> DocumentMeta:
         year=int(year) if year is not None else None,
         valid_from=_date_text(raw.get("valid_from")), valid_to=_date_text(raw.get("valid_to")),
         replaces=raw.get("replaces"),
+        row_scope=_row_scope(raw.get("row_scope"), where),
     )
+
+
+def _row_scope(value: Any, where: str) -> str | None:
+    """`row_scope`: the table column whose value (a kommun) scopes each row, e.g. "Kommun"."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(f"Manifestet ({where}): row_scope ska vara namnet på en kolumn, t.ex. \"Kommun\".")
+    return value.strip()
 
 
 def _date_text(value: Any) -> str | None:

@@ -21,8 +21,10 @@ from assistant.index.embeddings import Embedder
 from assistant.index.store import Index
 from assistant.records import Chunk, DocumentInfo, DocumentMeta, FileOutcome, IngestReport, LoadedDocument
 from assistant.scopes import slugify
-from ingest.chunking import CHUNKER_VERSION, chunk, index_text
+from ingest import row_scope
+from ingest.chunking import CHUNKER_VERSION, chunk, embed_text, index_text
 from ingest.loaders import SUPPORTED_SUFFIXES, load
+from ingest.guards import ingest_lock, link_problem
 from ingest.manifest import MANIFEST_NAME, Manifest, default_meta, find_manifest
 
 
@@ -46,8 +48,10 @@ class IngestOptions:
 
     default_scope: str = "projekt"
     max_bytes: int = 50 * 1024 * 1024
+    max_unpacked_bytes: int = 200 * 1024 * 1024  # DOCX/XLSX: the archive's unpacked size (zip bombs)
     chunk_chars: int = 1200
     batch_size: int = 32
+    write_batch: int = 5000  # vectors per write to Chroma (its own maximum applies too)
     prune: bool = False
 
 
@@ -64,15 +68,28 @@ def ingest(
     paths: Sequence[Path], index: Index, embedder: Embedder, options: IngestOptions,
     progress: IngestProgress | None = None,
 ) -> IngestReport:
-    """Index the files under `paths` incrementally and report what happened to each."""
-    progress = progress or _Silent()
+    """Index the files under `paths` incrementally and report what happened to each.
+
+    One run at a time per index (IngestBusy otherwise); a file that fails for any reason is
+    reported and never stops the run.
+    """
+    with ingest_lock(index.lexical.path.parent):
+        return _ingest(paths, index, embedder, options, progress or _Silent())
+
+
+def _ingest(paths: Sequence[Path], index: Index, embedder: Embedder, options: IngestOptions,
+            progress: IngestProgress) -> IngestReport:
     started = time.perf_counter()
     report = IngestReport()
     index.collect_garbage()
     known = index.lexical.fingerprints()
     work: list[_Work] = []
-    for path, manifest, explicit in discover(paths):
-        outcome, item = _prepare(path, manifest, explicit, known, options)
+    found, skipped = discover_checked(paths)
+    for outcome in skipped:
+        report.outcomes.append(outcome)
+        progress.finished(outcome)
+    for path, manifest, explicit in found:
+        outcome, item = _prepare_safely(path, manifest, explicit, known, options)
         if item is not None:
             work.append(item)
         elif outcome is not None:
@@ -80,13 +97,54 @@ def ingest(
             progress.finished(outcome)
     progress.planned(len(work), sum(len(w.chunks) for w in work))
     for item in work:
-        outcome = _write(item, index, embedder, options, progress)
+        try:
+            outcome = _write(item, index, embedder, options, progress)
+        except Exception as exc:  # noqa: BLE001 (one file's failure never stops the run)
+            outcome = FileOutcome(item.info.path, "misslyckad", message=_write_failed(item.info.path, exc))
         report.outcomes.append(outcome)
         progress.finished(outcome)
     if options.prune:
         report.outcomes.extend(prune(index))
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _write_failed(shown: str, exc: Exception) -> str:
+    return (f"Filen '{shown}' kunde inte skrivas till indexet ({type(exc).__name__}: {str(exc)[:200]}). "
+            "En tidigare indexerad version behålls; övriga filer indexerades. Försök igen, och hör av dig "
+            "till den som driftar tjänsten om felet står kvar.")
+
+
+def _prepare_safely(
+    path: Path, manifest: Manifest | None, explicit: bool, known: dict[str, str], options: IngestOptions,
+) -> tuple[FileOutcome | None, _Work | None]:
+    """`_prepare`, with any unexpected failure reported for this file alone."""
+    try:
+        return _prepare(path, manifest, explicit, known, options)
+    except Exception as exc:  # noqa: BLE001 (a loader bug or an odd file must not stop the run)
+        shown = display_path(path)
+        return FileOutcome(shown, "misslyckad", message=(
+            f"Filen '{shown}' kunde inte läsas in ({type(exc).__name__}: {str(exc)[:200]}). Den hoppades "
+            "över; övriga filer indexerades. Kontrollera filen eller spara den på nytt.")), None
+
+
+def discover_checked(paths: Iterable[Path]) -> tuple[list[tuple[Path, Manifest | None, bool]], list[FileOutcome]]:
+    """`discover`, plus an outcome for each link that is not followed (a loop, or out of the folder)."""
+    found: list[tuple[Path, Manifest | None, bool]] = []
+    skipped: list[FileOutcome] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_symlink() and (problem := link_problem(path, None)):
+            skipped.append(FileOutcome(path.as_posix(), "misslyckad", message=problem))
+            continue
+        for file, manifest, explicit in discover([path]):
+            problem = None if explicit else link_problem(file, path)
+            if problem:
+                skipped.append(FileOutcome(display_path(file.parent) + "/" + file.name, "överhoppad",
+                                           message=problem))
+            else:
+                found.append((file, manifest, explicit))
+    return found, skipped
 
 
 def discover(paths: Iterable[Path]) -> list[tuple[Path, Manifest | None, bool]]:
@@ -96,7 +154,7 @@ def discover(paths: Iterable[Path]) -> list[tuple[Path, Manifest | None, bool]]:
         path = Path(raw)
         manifest = find_manifest(path)
         if path.is_dir():
-            for file in sorted(p for p in path.rglob("*") if p.is_file()):
+            for file in sorted(p for p in path.rglob("*") if p.is_file() or p.is_symlink()):
                 if _walk_skips(file, manifest):
                     continue
                 found.append((file, manifest, False))
@@ -126,14 +184,17 @@ def _prepare(
         fingerprint = _fingerprint(content_hash, meta, options)
         if known.get(doc_id) == fingerprint:
             return FileOutcome(shown, "oförändrad"), None
-        loaded = load(path, max_bytes=options.max_bytes)
+        loaded = load(path, max_bytes=options.max_bytes, max_unpacked=options.max_unpacked_bytes)
         # The loader's title only fills in a missing manifest title; it is not part of the fingerprint.
         meta = _meta(path, manifest, options, title_hint=loaded.title)
     except KompetensError as exc:
         return FileOutcome(shown, "misslyckad", message=str(exc)), None
     replaces = doc_id_for(manifest.root / meta.replaces) if manifest and meta.replaces else None
-    chunks = chunk(loaded.segments, meta, doc_id=doc_id, path=shown, content_hash=content_hash,
+    segments = row_scope.regroup(loaded, meta.row_scope) if meta.row_scope else loaded.segments
+    chunks = chunk(segments, meta, doc_id=doc_id, path=shown, content_hash=content_hash,
                    fingerprint=fingerprint, max_chars=options.chunk_chars)
+    if meta.row_scope:
+        chunks = row_scope.scope_rows(chunks, loaded, meta.row_scope)
     info = DocumentInfo(
         doc_id=doc_id, title=meta.title, path=shown, type=meta.type, scope=meta.scope, chunks=len(chunks),
         content_hash=content_hash, kommun=meta.kommun, year=meta.year, valid_from=meta.valid_from,
@@ -146,14 +207,17 @@ def _prepare(
 def _write(item: _Work, index: Index, embedder: Embedder, options: IngestOptions,
            progress: IngestProgress) -> FileOutcome:
     texts = [index_text(c) for c in item.chunks]
+    embedded = [embed_text(c) for c in item.chunks]  # table rows by their worded cells only
     vectors: list[np.ndarray] = []
-    for start in range(0, len(texts), options.batch_size):
-        batch = texts[start : start + options.batch_size]
+    for start in range(0, len(embedded), options.batch_size):
+        batch = embedded[start : start + options.batch_size]
         vectors.extend(embedder.embed_batch(batch, "passage"))
         progress.embedded(len(batch))
     matrix = np.asarray(vectors, dtype=np.float32).reshape(len(texts), -1) if texts else np.zeros((0, 1))
-    index.write_document(item.info, item.fingerprint, item.chunks, texts, matrix, item.loaded.tables)
-    return FileOutcome(item.info.path, item.status, chunks=len(item.chunks))
+    index.write_document(item.info, item.fingerprint, item.chunks, texts, matrix, item.loaded.tables,
+                         batch_size=options.write_batch)
+    message = " ".join(item.loaded.warnings) or None
+    return FileOutcome(item.info.path, item.status, chunks=len(item.chunks), message=message)
 
 
 def prune(index: Index) -> list[FileOutcome]:
@@ -196,5 +260,19 @@ def display_path(path: Path) -> str:
 
 
 def doc_id_for(path: Path) -> str:
-    """Stable, readable document id from the displayed path: 'corpus/enkat/a.xlsx' → 'corpus-enkat-a-xlsx'."""
-    return slugify(display_path(path))
+    """Stable, readable, unique document id from the displayed path: a slug plus a short hash of the path.
+
+    'corpus/enkat/a.xlsx' → 'corpus-enkat-a-xlsx-1a2b3c4d'. The hash keeps names apart that only
+    differ in case, å/ä/ö, spaces or punctuation ('plan ö.md', 'plan-o.md', 'PLAN-O.md').
+    """
+    return doc_id_of(display_path(path))
+
+
+def doc_id_of(shown: str) -> str:
+    """The document id of a path as the catalogue shows it (see `doc_id_for`)."""
+    digest = hashlib.sha256(shown.encode("utf-8")).hexdigest()[:_ID_HASH]
+    return f"{slugify(shown)[:_ID_SLUG].strip('-') or 'dokument'}-{digest}"
+
+
+_ID_HASH = 10
+_ID_SLUG = 120  # chunk ids (doc id + fingerprint + ordinal) stay within the API's 200 characters

@@ -44,6 +44,7 @@ class SlackDouble:
         self.calls: list[Call] = []
         self.threads: dict[str, list[dict[str, Any]]] = {}  # thread ts → messages for conversations.replies
         self.errors: dict[str, str] = {}  # method → Slack error code to answer with (ok: false)
+        self.socket_url: str | None = None  # what apps.connections.open answers (a local websocket server)
         self._lock = threading.Lock()
         self._ts = itertools.count(1)
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -91,7 +92,7 @@ class SlackDouble:
     def _record(self, call: Call) -> dict[str, Any] | str:
         with self._lock:
             self.calls.append(call)
-        if call.method == "respond":
+        if call.method in ("respond", "upload"):
             return "ok"
         if call.method in self.errors:
             return {"ok": False, "error": self.errors[call.method]}
@@ -104,6 +105,10 @@ class SlackDouble:
             "chat.postEphemeral": {"message_ts": ts},
             "conversations.replies": {"messages": self.threads.get(str(call.params.get("ts")), []),
                                       "has_more": False},
+            "apps.connections.open": {"url": self.socket_url},
+            "files.getUploadURLExternal": {"upload_url": f"{self.base}/upload/F{ts[-6:]}", "file_id": f"F{ts[-6:]}"},
+            "files.completeUploadExternal": {"files": [{"id": f["id"], "title": f.get("title")} for f in
+                                                       json.loads(call.params.get("files") or "[]")]},
         }
         return {"ok": True, **answers.get(call.method, {})}
 
@@ -124,6 +129,8 @@ class SlackDouble:
                 if isinstance(params.get("blocks"), str):
                     params["blocks"] = json.loads(params["blocks"])
                 method = "respond" if url.path.startswith("/respond/") else url.path.removeprefix("/api/")
+                if url.path.startswith("/upload/"):  # files_upload_v2 posts the file's bytes here
+                    method, params = "upload", {"bytes": body}
                 reply = double._record(Call(method, params, url.path, self.headers.get("Authorization")))
                 data = reply.encode() if isinstance(reply, str) else json.dumps(reply).encode()
                 self.send_response(200)

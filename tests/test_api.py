@@ -10,6 +10,8 @@ import subprocess
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
+from urllib.parse import quote
 
 import pytest
 from fastapi.testclient import TestClient
@@ -18,6 +20,7 @@ from assistant.config import Settings
 from assistant.errors import ConfigError, GenerationFailed, IndexUnavailable, KompetensError
 from assistant.interfaces.api import NOT_FOUND, create_app
 from assistant.records import DRAFT_SECTIONS, Answer, Citation, Draft, DraftSection, Passage
+from assistant.scopes import sign_link
 from assistant.service import Service
 from tests.conftest import REPO, make_settings, write
 
@@ -70,9 +73,12 @@ class DraftingService(Service):
     def __init__(self, settings: Settings) -> None:
         super().__init__(settings)
         self.draft_calls: list[tuple[str, tuple[str, ...] | None, tuple[str, ...]]] = []
+        self.draft_options: list[dict[str, Any]] = []
 
-    def draft(self, kommun: str, avsnitt: Sequence[str] | None, caller_scopes: Sequence[str]) -> Draft:
+    def draft(self, kommun: str, avsnitt: Sequence[str] | None, caller_scopes: Sequence[str],
+              **options: Any) -> Draft:
         self.draft_calls.append((kommun, tuple(avsnitt) if avsnitt else None, tuple(caller_scopes)))
+        self.draft_options.append(options)
         hits = self.search("branschråd arbetsgivare Vilhelmina", caller_scopes, 1)
         return make_draft(kommun, avsnitt, caller_scopes, hits[0] if hits else None)
 
@@ -83,7 +89,7 @@ class DraftingService(Service):
 def make_service(root: Path, **overrides: object) -> DraftingService:
     """A service over the corpus in `root` (ingested by scope), with the API tokens above."""
     corpus = build_corpus(root)
-    values: dict[str, object] = {"answer": RULE, "api": {"tokens": TOKENS}, **overrides}
+    values: dict[str, object] = {"answer": RULE, "api": {"tokens": TOKENS}, "source_roots": [root], **overrides}
     svc = DraftingService(make_settings(root / "data", **values))
     for scope, path in corpus:
         svc.ingest([path], scope=scope)
@@ -277,7 +283,9 @@ def test_source_view_within_scope_and_out_of_scope_looks_missing(client: TestCli
 
 
 def test_healthz_counts_only_visible_documents(client: TestClient):
-    assert client.get("/healthz").json() == {"status": "ok", "index_loaded": True, "documents": 2, "store": "inbäddad"}
+    health = client.get("/healthz").json()
+    assert {k: health[k] for k in ("status", "index_loaded", "documents", "store")} == \
+        {"status": "ok", "index_loaded": True, "documents": 2, "store": "inbäddad"}
     assert client.get("/healthz", headers=bearer(TOKEN_PROJEKT)).json()["documents"] == 1
 
 
@@ -295,6 +303,11 @@ def test_draft_json_and_docx(client: TestClient, svc: DraftingService):
     assert svc.draft_calls[-1] == ("Åsele", None, ("kommun:asele",))
     denied = client.post("/api/draft", json={"kommun": "Åsele", "scopes": ["projekt"]})
     assert denied.status_code == 403 and svc.draft_calls[-1][2] == ("kommun:asele",)
+    assert svc.draft_options[-1] == {"year": None, "access": "publik"}
+    client.post("/api/draft", json={"kommun": "Åsele", "år": 2027, "behörighet": "intern"})
+    assert svc.draft_options[-1] == {"year": 2027, "access": "intern"}
+    bad = client.post("/api/draft", json={"kommun": "Åsele", "behörighet": "hemlig"})
+    assert bad.status_code == 422
 
 
 def test_feedback_is_stored_with_the_answer_in_sqlite(client: TestClient, svc: DraftingService):
@@ -329,3 +342,187 @@ def test_page_openapi_and_static_files(client: TestClient):
     assert {"/api/ask", "/api/draft", "/api/sources", "/api/sources/{source_id}", "/api/feedback", "/api/search",
             "/healthz"} <= set(paths)
     assert "/slack/events" not in paths and client.post("/slack/events").status_code == 404
+
+
+# ---- reliability (issue 13) ---------------------------------------------------------------------
+
+def test_chunked_body_without_content_length_is_capped(client: TestClient):
+    def stream(total: int, step: int = 64 * 1024) -> Iterator[bytes]:
+        for _ in range(0, total, step):
+            yield b" " * step
+
+    huge = client.post("/api/ask", content=stream(3_000_000), headers={"Content-Type": "application/json"})
+    assert huge.status_code == 413 and huge.json() == {"detail": "Begäran är för stor."}
+    small = client.post("/api/ask", content=iter([json.dumps({"question": Q_PUBLIC}).encode()]),
+                        headers={"Content-Type": "application/json"})
+    assert small.status_code == 200, small.text
+
+
+def test_healthz_reports_a_broken_index_as_503(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    service = make_service(tmp_path)
+    client = TestClient(create_app(service))
+    health = client.get("/healthz").json()
+    assert health["status"] == "ok" and health["chunks"] == health["vectors"] > 0
+
+    def broken(*_: object, **__: object) -> None:
+        raise RuntimeError("Error executing plan: Internal error: Error finding id")
+
+    monkeypatch.setattr(service.index.dense, "query", broken)
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["status"] == "fel" and "Error finding id" in response.json()["error"]
+
+
+def test_sources_hide_the_id_of_a_replaced_document_out_of_scope(tmp_path: Path):
+    root = tmp_path / "korpus"
+    write(root / "plan-2024.md", "# Handlingsplan 2024\n\nArbetsversion med interna namn.\n")
+    write(root / "plan-2025.md", "# Handlingsplan 2025\n\nDen beslutade planen.\n")
+    write(root / "manifest.yaml", """documents:
+  - {path: plan-2025.md, title: Plan 2025, type: handlingsplan, scope: publik, replaces: plan-2024.md}
+  - {path: plan-2024.md, title: Plan 2024, type: handlingsplan, scope: projekt}
+""")
+    service = Service(make_settings(tmp_path / "data", api={"tokens": TOKENS}))
+    assert not service.ingest([root]).failed
+    client = TestClient(create_app(service))
+    public = client.get("/api/sources").json()
+    assert [d["title"] for d in public] == ["Plan 2025"] and public[0]["replaces"] is None
+    assert "plan-2024" not in json.dumps(public)
+    projekt = client.get("/api/sources", headers=bearer(TOKEN_PROJEKT)).json()
+    assert projekt == [] or all(d["replaces"] is None for d in projekt)  # projekt alone does not see publik
+    both = service.sources(["publik", "projekt"])
+    assert next(d for d in both if d.title == "Plan 2025").replaces.startswith("korpus-plan-2024-md-") or \
+        "plan-2024" in next(d for d in both if d.title == "Plan 2025").replaces
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_running_server_finds_a_document_ingested_by_another_process(tmp_path: Path):
+    """`kompetens serve` keeps answering (no 500) and finds a document a CLI `ingest` added meanwhile."""
+    import time
+    import urllib.error
+    import urllib.request
+
+    root = tmp_path / "korpus"
+    write(root / "a.md", "# Branschråd\n\nBranschrådet i Vilhelmina samlar tolv arbetsgivare.\n")
+    env = {**os.environ, "KOMPETENS_EMBED_BACKEND": "hash", "KOMPETENS_DATA_DIR": str(tmp_path / "data"),
+           "KOMPETENS_INGEST_DEFAULT_SCOPE": "publik", "KOMPETENS_LLM_PROVIDER": "none"}
+    env.pop("KOMPETENS_API_TOKENS", None)
+    kompetens = [sys.executable, "-m", "assistant.interfaces.cli"]
+    subprocess.run([*kompetens, "ingest", str(root)], env=env, cwd=tmp_path, check=True, capture_output=True)
+    # A second scope makes a publik caller's dense search filtered: the search that failed with
+    # "Error finding id" after another process wrote.
+    write(tmp_path / "intern" / "c.md", "# Styrgrupp\n\nStyrgruppen träffas varannan vecka.\n")
+    subprocess.run([*kompetens, "ingest", "--scope", "projekt", str(tmp_path / "intern")], env=env, cwd=tmp_path,
+                   check=True, capture_output=True)
+    port = _free_port()
+    server = subprocess.Popen([*kompetens, "serve", "--host", "127.0.0.1", "--port", str(port)], env=env,
+                              cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    base = f"http://127.0.0.1:{port}"
+
+    def get(path: str) -> tuple[int, object]:
+        try:
+            with urllib.request.urlopen(base + path, timeout=30) as response:
+                return response.status, json.loads(response.read())
+        except urllib.error.HTTPError as exc:
+            return exc.code, json.loads(exc.read() or b"null")
+
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                status, health = get("/healthz")
+                break
+            except (urllib.error.URLError, ConnectionError):
+                assert server.poll() is None and time.monotonic() < deadline, server.stderr.read() if server.stderr else ""
+                time.sleep(0.3)
+        assert status == 200 and health["documents"] == 1  # type: ignore[index]
+        assert get("/api/search?q=branschr%C3%A5d")[0] == 200  # the server has its index open
+
+        write(root / "b.md", "# Svetsare\n\nSågverket Norrfors behöver sex svetsare under 2025.\n")
+        write(root / "a.md", "# Branschråd\n\nBranschrådet i Vilhelmina samlar femton arbetsgivare.\n")
+        subprocess.run([*kompetens, "ingest", str(root)], env=env, cwd=tmp_path, check=True, capture_output=True)
+
+        status, hits = get("/api/search?q=svetsare%20Norrfors&k=5")
+        assert status == 200, hits
+        assert any("svetsare" in h["text"] for h in hits)
+        status, hits = get("/api/search?q=branschr%C3%A5det%20arbetsgivare&k=5")
+        assert status == 200 and any("femton" in h["text"] for h in hits), hits
+        request = urllib.request.Request(base + "/api/ask", method="POST", headers={"Content-Type": "application/json"},
+                                         data=json.dumps({"question": "Hur många svetsare behöver Sågverket Norrfors?"}).encode())
+        with urllib.request.urlopen(request, timeout=60) as response:
+            assert response.status == 200
+        status, health = get("/healthz")
+        assert status == 200 and health["status"] == "ok" and health["documents"] == 2
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+
+
+# ---- conversation and signed source links ---------------------------------------------------------
+
+@pytest.mark.parametrize("previous, expected", [
+    (["a", "b", "c", "d"], "Skicka högst 3 tidigare frågor (det kom 4)."),
+    (["Vilka bristyrken finns i Åsele?", "å" * 1001], "Tidigare fråga 2 får vara högst 1000 tecken (den har 1001)."),
+    ("Vilka bristyrken finns i Åsele?", "De tidigare frågorna ska vara en lista."),
+    ([1], "De tidigare frågorna ska vara text."),
+])
+def test_previous_questions_are_validated_in_swedish(client: TestClient, previous: object, expected: str):
+    response = client.post("/api/ask", json={"question": "Och i Dorotea?", "previous": previous})
+    assert response.status_code == 422 and response.json()["detail"] == expected
+
+
+def test_follow_up_is_answered_with_the_earlier_questions(client: TestClient, svc: DraftingService):
+    calls: list[tuple[str, tuple[str, ...]]] = []
+    original = svc.ask
+
+    def spy(question: str, caller_scopes: Sequence[str], previous: Sequence[str] = ()) -> Answer:
+        calls.append((question, tuple(previous)))
+        return original(question, caller_scopes, previous)
+    svc.ask = spy  # type: ignore[method-assign]
+    try:
+        body = client.post("/api/ask", json={"question": "Och hur många deltagare?", "previous": [Q_PUBLIC]}).json()
+    finally:
+        del svc.ask
+    assert calls == [("Och hur många deltagare?", (Q_PUBLIC,))]
+    assert "question" not in body or body["question"] != "Och hur många deltagare?"
+
+
+def test_signed_source_links_and_the_original_file(client: TestClient, svc: DraftingService, tmp_path: Path):
+    internal = source_id(svc, "svetsare Norrfors", ["kommun:asele"])
+    link = svc.sign_source(internal, ["kommun:asele"])
+    shown = client.get(f"/api/sources/{internal}", params=link)
+    assert shown.status_code == 200 and shown.json()["text"].startswith("Sågverket Norrfors")
+    original = shown.json()["original_url"]
+    assert original.startswith(f"/api/sources/{quote(internal, safe='')}/original?b=kommun%3Aasele%2Cpublik&exp=")
+    served = client.get(original)
+    assert served.status_code == 200 and "Sågverket Norrfors AB" in served.text
+    assert served.headers["content-security-policy"] == "sandbox"
+    tampered = client.get(f"/api/sources/{internal}", params=link | {"b": "kommun:asele,projekt"})
+    assert tampered.status_code == 403 and tampered.json()["detail"].startswith("Länken till källan är ogiltig")
+    expired = link | {"exp": "1000", "sig": sign_link(svc.link_key, internal, ["kommun:asele"], 1000)}
+    assert client.get(f"/api/sources/{internal}", params=expired).json()["detail"].startswith("Länken till källan har gått ut")
+    other = svc.sign_source(internal, ["publik"])
+    assert client.get(f"/api/sources/{internal}", params=other).json() == {"detail": NOT_FOUND}
+    assert client.get(f"/api/sources/{internal}/original", params=other).status_code == 404
+
+
+def test_original_files_outside_the_source_roots_are_never_served(tmp_path: Path):
+    outside = make_service(tmp_path, source_roots=[tmp_path / "pub"])
+    internal = source_id(outside, "svetsare Norrfors", ["kommun:asele"])
+    app = TestClient(create_app(outside))
+    response = app.get(f"/api/sources/{internal}/original", headers=bearer(TOKEN_ASELE))
+    assert response.status_code == 404 and response.json()["detail"].startswith("Originalfilen finns inte")
+    assert app.get(f"/api/sources/{internal}", headers=bearer(TOKEN_ASELE)).json()["original_url"] is None
+    outside.feedback.close()
+
+
+def test_docs_are_served_from_the_package(client: TestClient):
+    docs = client.get("/docs")
+    assert docs.status_code == 200 and "/docs-static/swagger-ui-bundle.js" in docs.text and "cdn" not in docs.text
+    assert client.get("/docs-static/swagger-ui-bundle.js").status_code == 200

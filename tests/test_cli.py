@@ -69,3 +69,60 @@ def test_scope_option_limits_results(folder: Path):
     assert internal and internal[0]["scope"] == "kommun:asele"
     bad = _run(["search", "x", "--scope", "hemlig"], folder, data)
     assert bad.returncode == 2 and "Okänd behörighet" in bad.stderr
+
+
+ENGLISH = ("Usage", "Show this message", "[required]", "Options", "Arguments", "Commands", "TEXT", "INTEGER",
+           "<str>", "<int", "<bool>", "<list", "[default:")
+
+
+@pytest.mark.parametrize("command", [[], ["ingest"], ["search"], ["ask"], ["draft"], ["sources"], ["serve"],
+                                     ["slack"], ["eval"]])
+def test_help_is_swedish_with_an_example(command: list[str]):
+    from typer.testing import CliRunner
+
+    from assistant.interfaces.cli import app
+
+    out = CliRunner().invoke(app, [*command, "--help"], prog_name="kompetens", terminal_width=100).output
+    assert out.startswith("Användning: kompetens"), out
+    assert "Visa den här hjälpen och avsluta." in out and "Exempel:" in out
+    assert not [word for word in ENGLISH if word in out], out
+
+
+def test_search_and_ask_without_a_terminal_show_no_spinner(folder: Path):
+    data = folder / "data"
+    _run(["ingest", "docs", "--scope", "publik"], folder, data)
+    result = _run(["search", "branschråd inlandet", "-k", "1"], folder, data)
+    assert result.returncode == 0 and "⠋" not in result.stderr and "Söker" not in result.stderr
+
+
+def test_ingest_without_a_terminal_prints_plain_progress_lines(folder: Path):
+    result = _run(["ingest", "docs", "--scope", "publik"], folder, folder / "data")
+    assert "Indexerar 2 dokument" in result.stderr
+    assert "[1/2] docs/" in result.stderr and "[2/2] docs/" in result.stderr and "tokens/s" in result.stderr
+    assert "\x1b[" not in result.stderr  # no bar, no cursor movement
+
+
+def test_sources_is_a_table_that_fits_100_columns(tmp_path: Path):
+    import io
+
+    from rich.console import Console
+
+    from assistant.interfaces import cli
+    from assistant.records import DocumentInfo
+
+    docs = [DocumentInfo(doc_id=f"d{i}", title="Handlingsplan för kompetensförsörjning i Vilhelmina kommun "
+                         "2025–2027, reviderad efter arbetsgivarenkäten " * (1 + i % 2), path=f"corpus/{'x' * 60}/{i}.docx",
+                         type=t, scope="kommun:vilhelmina", chunks=155, content_hash="x", kommun="vilhelmina",
+                         year=2025) for i, t in enumerate(("handlingsplan", "enkat", "lardom"))]
+    buffer = io.StringIO()
+    original = cli.console
+    cli.console = Console(file=buffer, width=100, force_terminal=False)
+    try:
+        cli.console.print(cli.sources_table(docs))
+    finally:
+        cli.console = original
+    lines = buffer.getvalue().splitlines()
+    assert max(len(line) for line in lines) <= 100
+    body = buffer.getvalue()
+    assert "Vilhelmina" in body and "enkät" in body and "lärdom" in body  # words, not slugs
+    assert "vilhelmina  " not in body.replace("kommun:vilhelmina", "")

@@ -73,6 +73,9 @@ def test_title_page_names_kommun_year_and_generation_date(draft: Draft):
     assert first[2] == "Utkast – genererat 2026-11-23"
     assert document.core_properties.title == "Handlingsplan för kompetensförsörjning 2026 – Åsele kommun (utkast)"
     assert "genererat 2026-11-23" in document.sections[0].footer.paragraphs[0].text
+    title_page = "\n".join(p.text for p in document.paragraphs[:12])
+    assert all(f"– {c.title}" in title_page for c in CITATIONS), "the sources' titles, not scope names"
+    assert "Behörighet för underlaget" not in title_page and "projekt, publik" not in title_page
 
 
 def test_sections_and_subheadings_are_word_headings(draft: Draft):

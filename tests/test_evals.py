@@ -20,9 +20,10 @@ from assistant.service import Service
 from evals import matching, metrics, report, runner
 from evals.corpus import SourceTexts, catalogue
 from evals.metrics import CatalogueEntry, CitationCheck, Observation, Ranked
-from evals.questions import (KINDS, MIN_PER_KIND, MIN_QUESTIONS, Fact, Question, QuestionSetError, Source,
-                             load_questions)
-from tests.conftest import REPO
+from assistant.scopes import LAN_KOMMUNER
+from evals.questions import (ANSWERABLE, KINDS, MIN_PER_KIND, MIN_QUESTIONS, Fact, Question, QuestionSetError,
+                             Source, load_questions)
+from tests.conftest import E5_INDEX, REPO
 
 QUESTION_SET = REPO / "evals" / "questions.yaml"
 SURVEY = REPO / "corpus" / "enkat" / "arbetsgivarenkat-2025.xlsx"
@@ -225,12 +226,126 @@ def test_baseline_without_citations_reports_none():
 
 
 def test_gate_failures():
-    good = {"hit_at_5": 0.95, "fact_accuracy": 0.85, "refusal_accuracy": 0.95, "citation_validity": 1.0,
-            "scope_leaks": 0, "mrr_at_10": 0.8}
+    good = {"hit_at_5": 0.95, "fact_accuracy": 0.92, "refusal_accuracy": 0.95, "citation_validity": 1.0,
+            "scope_leaks": 0, "mrr_at_10": 0.8, "misattributed_sentences": 0, "direct_answer": 0.9}
     assert runner.gate_failures({"system": good, "baseline": {"mrr_at_10": 0.6}, "mrr_margin": 0.2}) == []
-    bad = {**good, "scope_leaks": 1, "citation_validity": None}
+    bad = {**good, "scope_leaks": 1, "citation_validity": None, "misattributed_sentences": 2, "direct_answer": 0.8}
     failures = runner.gate_failures({"system": bad, "baseline": {"mrr_at_10": 0.7}, "mrr_margin": 0.1})
-    assert [f.split(" ")[0] for f in failures] == ["scope_leaks", "citation_validity", "mrr_margin"]
+    assert [f.split(" ")[0] for f in failures] == ["scope_leaks", "citation_validity", "misattributed_sentences",
+                                                   "direct_answer", "mrr_margin"]
+    # per kind: every answerable kind (and saknas) that has questions must reach the kind gate
+    by_kind = {"rad": {"fact_accuracy": 0.75}, "lista": {"fact_accuracy": 0.8}, "avböj": {"fact_accuracy": None},
+               "saknas": {"fact_accuracy": 0.5}}
+    doc = {"system": good, "by_kind": {"system": by_kind}, "counts": {"rad": 8, "lista": 8, "avböj": 6, "saknas": 0}}
+    assert runner.gate_failures(doc) == ["fact_accuracy[rad] = 0.75 (gate >= 0.8)"]
+
+
+# ---------------------------------------------------------------------------- answers: attribution, directness
+
+
+def _answer_obs(id: str, kind: str, answer: str, quotes: dict[int, str], refused: bool = False,
+                kommun: dict[int, str | None] | None = None) -> Observation:
+    from assistant.text.analyzer import analyze
+
+    checks = tuple(CitationCheck(n, f"{n}.md", "publik", True, True, quote, (kommun or {}).get(n))
+                   for n, quote in quotes.items())
+    return Observation(id, kind, None, answer, refused, checks, (), (),
+                       attributions=tuple(matching.attributions(answer, quotes, analyze)))
+
+
+def _analyze():
+    from assistant.text.analyzer import analyze
+
+    return analyze
+
+
+ROW_VALIDERING = ("Insats: Validering av vårdbiträden och timanställda i hemtjänst och särskilt boende mot "
+                  "undersköterskekompetens | Ansvarig: Åsele kommun, vård och omsorg, tillsammans med Lärcentrum Åsele "
+                  "| Tidplan: Start 2025-09-01, avslut 2026-05-31 | Koppling till bristyrke: Undersköterskor (5321)")
+ROW_VIKARIEPOOL = ("Insats: Gemensam vikariepool för vård och omsorg med Åsele kommun under semesterperioden | "
+                   "Ansvarig: Socialcheferna i Dorotea och Åsele | Tidplan: Avtal klart 2026-03-31")
+
+
+def test_a_clean_answer_is_attributed_and_direct():
+    text = ("Ansvarig för valideringen av vårdbiträden i Åsele är Åsele kommun, vård och omsorg, tillsammans med "
+            "Lärcentrum Åsele [1]. Enligt planen startar den 2025-09-01 [1].")
+    obs = _answer_obs("r1", "rad", text, {1: ROW_VALIDERING})
+    assert [a.missing for a in obs.attributions] == [(), ()]
+    question = Question("r1", "rad", "Vem ansvarar?", ("publik",), (Source("a.docx"),), "any",
+                        (Fact("Åsele kommun, vård och omsorg"),))
+    summary = metrics.summarise([question], {"r1": obs})
+    assert summary["misattributed_sentences"] == 0 and summary["misattribution_rate"] == 0
+    assert summary["direct_answer"] == 1.0
+    assert summary["answer_words_median"] == matching.word_count(text)
+
+
+def test_a_spliced_row_is_misattributed():
+    # Dorotea's training insats printed next to the Ansvarig of another row, citing that row
+    text = "Dorotea: Undersköterskeutbildning med lön – Ansvarig: Socialcheferna i Dorotea och Åsele [1]."
+    spliced = _answer_obs("j1", "jämförelse", text, {1: ROW_VIKARIEPOOL})
+    assert [a.misattributed for a in spliced.attributions] == [True]
+    # a sentence without a marker is not judged: only cited sentences can be misattributed
+    assert matching.attributions("Dorotea: Undersköterskeutbildning med lön. Ansvarig: Socialcheferna i Dorotea "
+                                 "och Åsele [1].", {1: ROW_VIKARIEPOOL}, _analyze())[0].missing == ()
+    text = "- Undersköterskeutbildning med lön, ansvarig Socialcheferna i Dorotea och Åsele, klart 2026-04-30 [1]"
+    (judged,) = matching.attributions(text, {1: ROW_VIKARIEPOOL}, _analyze())
+    # the date is not the row's, and the insats (first word, so no name check) fails the content-word share
+    assert judged.missing == ("04", "30", "ord 5/7")
+    count, rate = metrics.misattribution([q("j1", kind="jämförelse")], {"j1": spliced})
+    assert count.overall == 1 and rate.overall == 1.0
+
+
+def test_numbers_are_normalised_and_labels_and_framing_are_free():
+    from assistant.text.analyzer import analyze
+
+    quote = "Arbetslöshet, andel av registerbaserad arbetskraft | Utgångsläge 2025: 5,5 % (mars 2025) | Målnivå: 1 200"
+    assert matching.attribution("Enligt planen är arbetslösheten 5.5 % och målnivån 1200 [1].", quote, analyze) == ()
+    assert matching.attribution("Målnivå: 1 200 [1]", quote, analyze) == ()
+    assert matching.attribution("Arbetslösheten i Umeå är 6 % [1].", quote, analyze) == ("6", "Umeå", "ord 1/2")
+
+
+def test_a_list_answer_counts_its_lead_in_and_first_item():
+    text = ("Dorotea prioriterar följande bristyrken:\n- Undersköterskor (SSYK 5321) [1]\n- Lastbilsförare (SSYK 8332) [1]"
+            "\n- Kockar (SSYK 5120) [1]")
+    quote = "Undersköterskor (SSYK 5321)\nLastbilsförare (SSYK 8332)"
+    assert matching.first_sentence(text) == "Dorotea prioriterar följande bristyrken: Undersköterskor (SSYK 5321) [1]"
+    assert matching.answer_sentences(text)[1:] == ["Undersköterskor (SSYK 5321) [1]", "Lastbilsförare (SSYK 8332) [1]",
+                                                   "Kockar (SSYK 5120) [1]"]
+    obs = _answer_obs("l1", "lista", text, {1: quote})
+    assert [a.misattributed for a in obs.attributions] == [False, False, True]  # Kockar is not in the quote
+    lista = Question("l1", "lista", "Vilka?", ("publik",), (Source("a.docx"),), "any",
+                     (Fact("Lastbilsförare"), Fact("Undersköterskor")))
+    assert metrics.direct_answer([lista], {"l1": obs}).overall == 1.0  # any fact of a list counts
+    fakta = Question("f1", "fakta", "Vilka?", ("publik",), (Source("a.docx"),), "any", (Fact("Lastbilsförare"),))
+    assert metrics.direct_answer([fakta], {"f1": obs}).overall == 0.0  # the first fact is not first
+
+
+def test_a_refusal_and_an_absent_kommun():
+    refusal = Observation("s1", "saknas", None, "Underlaget innehåller inget om Bjurholm. Fråga gärna om något annat.",
+                          True, (), (), (), attributions=())
+    absent = Question("s1", "saknas", "Vilka bristyrken har Bjurholm?", ("publik",), absent="Bjurholm")
+    assert metrics.fact_accuracy([absent], {"s1": refusal}).overall == 1.0
+    assert metrics.direct_answer([absent], {"s1": refusal}).overall == 1.0
+    assert metrics.refusal_accuracy([absent], {"s1": refusal}).overall is None  # saknas: refusing is allowed
+    count, rate = metrics.misattribution([absent], {"s1": refusal})
+    assert count.overall == 0 and rate.overall is None  # nothing cited, nothing judged
+    # another kommun's plan offered as the answer: wrong, even when the absence is said
+    foreign = _answer_obs("s1", "saknas", "Underlaget innehåller inget om Bjurholm. Åsele prioriterar lastbilsförare [1].",
+                          {1: "Lastbilsförare (SSYK 8332)"}, kommun={1: "Åsele"})
+    assert metrics.fact_accuracy([absent], {"s1": foreign}).overall == 0.0
+    regional = _answer_obs("s1", "saknas", "Underlaget innehåller inget om Bjurholm.", {}, kommun={})
+    assert metrics.absent_handled(absent, regional) == 1.0
+    silent = _answer_obs("s1", "saknas", "Lastbilsförare behövs [1].", {1: "Lastbilsförare behövs"})
+    assert metrics.absent_handled(absent, silent) == 0.0
+    avboj = Question("a1", "avböj", "Kiruna?", ("publik",))
+    assert metrics.direct_answer([avboj], {"a1": refusal}).overall is None
+
+
+def test_answer_lengths():
+    obs = {f"f{i}": Observation(f"f{i}", "fakta", None, " ".join(["ord"] * n) + " [1].", False)
+           for i, n in enumerate((10, 20, 30, 40, 50))}
+    questions = [q(f"f{i}") for i in range(5)]
+    assert metrics.answer_lengths(questions, obs) == {"answer_words_median": 30, "answer_words_p90": 46}
 
 
 def test_loader_rejects_unquoted_dates(tmp_path: Path):
@@ -265,7 +380,7 @@ def test_set_size_and_kinds(question_set: list[Question]):
     assert set(counts) == set(KINDS)
     for kind, minimum in MIN_PER_KIND.items():
         assert counts[kind] >= minimum, f"{kind}: {counts[kind]} < {minimum}"
-    assert len({x.question for x in question_set}) == len(question_set), "duplicate question texts"
+    assert len({x.turns for x in question_set}) == len(question_set), "duplicate question texts"
     english = [x for x in question_set if x.question.split()[0] in ("What", "Which", "How", "When")]
     assert 2 <= len(english) <= len(question_set) // 5
 
@@ -273,8 +388,21 @@ def test_set_size_and_kinds(question_set: list[Question]):
 def test_every_question_has_what_its_kind_needs(question_set: list[Question]):
     for x in question_set:
         assert x.scopes, x.id
-        if x.kind in ("fakta", "flera-källor", "enkät", "utkast"):
+        if x.kind in (*ANSWERABLE, "utkast"):
             assert x.sources and x.facts, f"{x.id}: needs sources and facts"
+        if x.kind == "saknas":
+            assert x.absent and not x.sources and not x.facts, f"{x.id}: absent kommun, nothing expected"
+        else:
+            assert not x.absent, f"{x.id}: absent belongs to saknas"
+        assert bool(x.previous) == (x.kind == "följdfråga"), f"{x.id}: previous turns belong to följdfråga"
+        assert bool(x.by_kommun) == (x.kind == "jämförelse"), f"{x.id}: facts per kommun belong to jämförelse"
+        if x.kind == "jämförelse":
+            assert len(x.by_kommun) >= 2 and all(k in x.question for k, _ in x.by_kommun), \
+                f"{x.id}: two kommuner, each named in the question"
+        if x.kind == "lista":
+            assert len(x.facts) >= 3, f"{x.id}: a list has at least three items"
+        if x.kind == "flerdelad":
+            assert len(x.facts) >= 2, f"{x.id}: a fact per part"
         if x.kind == "flera-källor":
             assert x.needs == "all" and len(x.sources) >= 2, f"{x.id}: needs two documents"
         if x.kind in ("avböj", "behörighet"):
@@ -296,15 +424,35 @@ def test_expected_sources_exist_and_are_within_the_callers_scopes(question_set, 
             assert documents[path].scope in x.scopes, f"{x.id}: {path} ({documents[path].scope}) is outside {x.scopes}"
 
 
+def test_absent_kommuner_have_no_document(question_set, documents):
+    covered = {d.kommun for d in documents.values() if d.kommun}
+    for x in question_set:
+        if x.kind == "saknas":
+            assert x.absent in LAN_KOMMUNER, f"{x.id}: {x.absent} is no kommun in the län"
+            assert x.absent not in covered, f"{x.id}: the corpus has documents about {x.absent}"
+            assert x.absent in x.question, f"{x.id}: the question names {x.absent}"
+
+
+def test_comparison_facts_stand_in_that_kommuns_material(question_set, documents, texts):
+    for x in question_set:
+        computed = {check.value for check in x.survey_checks}
+        for kommun, facts in x.by_kommun:
+            usable = [p for p in x.expected_paths if documents[p].kommun in (kommun, None)]
+            for fact in facts:
+                assert any(matching.fact_found(fact, texts.full_text(p)) for p in usable) or \
+                    any(matching.fact_found(fact, _number(v)) for v in computed), \
+                    f"{x.id}: {kommun}'s fact {fact.label()} stands in none of {usable}"
+
+
 def test_required_facts_stand_in_the_expected_documents(question_set, texts):
     for x in question_set:
-        if x.kind not in ("fakta", "flera-källor", "utkast", "enkät"):
+        if x.kind not in (*ANSWERABLE, "utkast"):
             continue
         computed = {check.value for check in x.survey_checks}
         for fact in x.facts:
             if any(matching.fact_found(fact, texts.full_text(p)) for p in x.expected_paths):
                 continue
-            assert x.kind == "enkät" and any(matching.fact_found(fact, _number(v)) for v in computed), \
+            assert x.survey_checks and any(matching.fact_found(fact, _number(v)) for v in computed), \
                 f"{x.id}: fact {fact.label()} stands in none of {sorted(x.expected_paths)}"
 
 
@@ -359,8 +507,8 @@ def _number(value: float) -> str:
 
 @pytest.fixture(scope="session")
 def eval_service(request: pytest.FixtureRequest) -> Iterator[Service]:
-    """The corpus in the real e5 index (.cache/e5-index, incremental), shared with other tests when
-    conftest offers `corpus_service`."""
+    """The corpus in the real e5 index (KOMPETENS_TEST_E5_INDEX or .cache/e5-index, incremental), shared
+    with other tests when conftest offers `corpus_service`."""
     try:
         shared = request.getfixturevalue("corpus_service")
     except pytest.FixtureLookupError:
@@ -368,7 +516,7 @@ def eval_service(request: pytest.FixtureRequest) -> Iterator[Service]:
     if shared is not None:
         yield shared
         return
-    service = Service(Settings(data_dir=REPO / ".cache" / "e5-index", embed={"backend": "e5"},
+    service = Service(Settings(data_dir=E5_INDEX, embed={"backend": "e5"},
                                llm={"provider": "none"}))
     with contextlib.chdir(REPO):
         outcome = service.ingest([REPO / "corpus"])

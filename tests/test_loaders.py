@@ -637,3 +637,41 @@ def test_xlsx_empty_workbook_is_empty_document(tmp_path: Path) -> None:
     with pytest.raises(EmptyDocument) as info:
         load(path)
     assert_user_message(info.value, "tom-bok.xlsx")
+
+
+# ---- zip bombs (issue 13) -----------------------------------------------------------------------
+
+def zip_bomb_docx(path: Path, unpacked_mb: int = 120) -> Path:
+    """A DOCX whose document.xml unpacks to `unpacked_mb` MB of XML from a few hundred KB."""
+    import zipfile
+
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        archive.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/'
+                         'package/2006/content-types"/>')
+        with archive.open("word/document.xml", "w", force_zip64=True) as member:
+            member.write(b'<?xml version="1.0"?><w:document xmlns:w="http://schemas.openxmlformats.org/'
+                         b'wordprocessingml/2006/main"><w:body>')
+            block = b"<w:p><w:r><w:t>" + b"a" * 1000 + b"</w:t></w:r></w:p>"
+            for _ in range(unpacked_mb * 1024 * 1024 // len(block)):
+                member.write(block)
+            member.write(b"</w:body></w:document>")
+    return path
+
+
+def test_a_zip_bomb_docx_is_refused_before_parsing_with_the_unpacked_limit(tmp_path: Path):
+    import resource
+    import time
+
+    bomb = zip_bomb_docx(tmp_path / "bomb.docx")
+    assert bomb.stat().st_size < 1024 * 1024
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    started = time.perf_counter()
+    with pytest.raises(UnreadableDocument) as caught:
+        load(bomb)
+    seconds = time.perf_counter() - started
+    grown_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+    message = str(caught.value)
+    assert "packas upp till 120 MB" in message and "zip-bomb" in message and "skadad" not in message
+    assert seconds < 1 and grown_mb < 50
+    with pytest.raises(UnreadableDocument, match="gränsen för uppackad storlek är 10 MB"):
+        load(bomb, max_unpacked=10 * 1024 * 1024)

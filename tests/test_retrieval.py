@@ -68,3 +68,47 @@ def test_lexical_terms_are_rebuilt_when_the_analyzer_changes(service: Service, t
     assert store.search("sågverk", ["publik"], 5) == []
     reopened = LexicalStore(store.path)
     assert [cid for cid, _ in reopened.search("sågverk", ["publik"], 5)] == [store.passage_ids("k-a-md")[0]]
+
+
+def _lexical_store(tmp_path: Path, docs: int = 240):
+    from assistant.index.lexical import LexicalStore
+    from assistant.records import Chunk, DocumentInfo
+
+    store = LexicalStore(tmp_path / "katalog.sqlite")
+    rare = {7: "svetsare", 99: "svetsare lärcentra", 180: "lärcentra"}
+    for i in range(docs):
+        text = f"Kompetensförsörjning och arbete i regionen, plan {i}. " + rare.get(i, "Arbetsgivare i kommunen.")
+        chunk = Chunk(id=f"d{i}:x:0000", doc_id=f"d{i}", ordinal=0, text=text, title=f"Plan {i}", path=f"p/{i}.md",
+                      type="ovrigt", scope="publik", content_hash="x")
+        info = DocumentInfo(doc_id=f"d{i}", title=f"Plan {i}", path=f"p/{i}.md", type="ovrigt", scope="publik",
+                            chunks=1, content_hash="x")
+        store.replace_document(info, "x", [chunk], [f"Plan {i}\n{text}"])
+    return store
+
+
+def test_pruning_common_terms_keeps_the_top_results(tmp_path: Path, monkeypatch):
+    """Dropping terms most rows hold (and capping scored rows) keeps the best passages on top."""
+    from assistant.index import lexical
+
+    store = _lexical_store(tmp_path)
+    queries = {"Vilka svetsare söker arbetsgivare i regionen?": {"d7", "d99"},
+               "kompetensförsörjning lärcentra arbete": {"d99", "d180"},
+               "svetsare och lärcentra i kommunen": {"d7", "d99", "d180"}}
+    plain = {q: [cid.split(":")[0] for cid, _ in store.search(q, ["publik"], 10)] for q in queries}
+    monkeypatch.setattr(lexical, "PRUNE_POSTINGS", 50)
+    monkeypatch.setattr(lexical, "MAX_SCORED", 100)
+    for q, rare in queries.items():
+        pruned = [cid.split(":")[0] for cid, _ in store.search(q, ["publik"], 10)]
+        assert set(plain[q][: len(rare)]) == rare, q
+        assert pruned[: len(rare)] == plain[q][: len(rare)], q
+    # A query of common terms only is still answered, from a capped set of rows.
+    assert len(store.search("kompetensförsörjning arbete regionen", ["publik"], 10)) == 10
+    store.close()
+
+
+def test_small_indexes_are_searched_without_pruning(tmp_path: Path):
+    """Below the caps every query term is scored: the same ranking as plain BM25 over all terms."""
+    store = _lexical_store(tmp_path, docs=60)
+    terms, floor = store._plan(["arbet", "kompetensförsörjning", "svets", "okänt"])  # noqa: SLF001
+    assert floor == 0 and terms == ["arbet", "kompetensförsörjning", "svets"]  # only unknown terms go
+    store.close()

@@ -523,3 +523,75 @@ def test_compute_is_usable_without_answer() -> None:
                         kommuner=("Skellefteå",))
     comp = survey.compute(query, DOC, TABLE, cols, lambda kommun: False)
     assert comp is not None and comp.figures["n"] == 18 and len(comp.positions) == 18
+
+
+# ---- complementary suppression and row scopes (issue 13) ----------------------------------------
+
+def test_a_hidden_kommun_cannot_be_got_by_subtracting_the_shown_kommuner_from_the_total() -> None:
+    df = frame_of(TABLE)
+    # Every kommun's own count is shown, Åsele's is not ...
+    shown = {}
+    present = sorted(set(df["Kommun"]))
+    for kommun in present:
+        result = ask(f"Hur många arbetsgivare i {kommun} svarade på enkäten?", scopes=["projekt"])
+        assert result is not None
+        shown[kommun] = result.figures.get("n")
+    assert shown["Åsele"] is None and all(shown[k] == int((df["Kommun"] == k).sum()) for k in present if k != "Åsele")
+    # ... so the all-kommun total must not be shown either (total - shown kommuner = Åsele).
+    total = ask("Hur många arbetsgivare svarade på enkäten?", scopes=["projekt"])
+    assert total is not None and total.figures["suppressed"] and "n" not in total.figures
+    assert "summan skulle avslöja en kommun med färre än 5 svarande" in total.text
+    need = ask("Hur stort är det totala rekryteringsbehovet inom tre år?", scopes=["projekt"])
+    assert need is not None and "behov" not in need.figures
+    # A caller who may see Åsele's rows gets the total.
+    full = ask("Hur många arbetsgivare svarade på enkäten?", scopes=ALL_SCOPES)
+    assert full is not None and full.figures["n"] == len(df)
+
+
+def test_a_single_hidden_yrke_in_a_ranking_is_never_alone() -> None:
+    rows = [("Umeå", f"AG {yrke} {i}", yrke, 3) for yrke, count in (("Snickare", 6), ("Målare", 5), ("Kock", 7))
+            for i in range(count)] + [("Umeå", "AG Bagare 0", "Bagare", 9)]
+    table = Table("Blad1", ("Kommun", "Arbetsgivare", "Yrke", "Behov 3 år"), tuple(rows))
+    result = ask("Vilka yrken har störst behov i Umeå?", scopes=["projekt"], tables=[(DOC, table)],
+                 passages=passages_of(DOC, table))
+    assert result is not None
+    # Bagare (1 employer) is hidden; the smallest shown yrke (Målare) is hidden with it, so that the
+    # kommun's total minus the yrken shown is not Bagare's need.
+    assert [r["yrke"] for r in result.figures["rows"]] == ["Kock", "Snickare"]
+    assert sorted(result.figures["too_few"]) == ["Bagare", "Målare"]
+
+
+def test_survey_rows_are_scoped_per_kommun_and_figures_still_work(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    from assistant.service import Service
+    from tests.conftest import make_settings
+
+    monkeypatch.chdir(tmp_path)
+    root = tmp_path / "korpus"
+    root.mkdir()
+    lines = [";".join(COLUMNS)] + [";".join(str(v) for v in row) for row in TABLE.rows]
+    (root / "enkat.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    for kommun in ("Umeå", "Åsele"):  # the answer stage answers about kommuner that some document covers
+        (root / f"plan-{kommun}.md").write_text(f"# Handlingsplan {kommun}\n\nPlanen för {kommun}.\n", encoding="utf-8")
+    (root / "manifest.yaml").write_text(
+        "documents:\n  - {path: enkat.csv, title: Arbetsgivarenkät 2025, type: enkat, scope: publik, "
+        "row_scope: Kommun}\n"
+        "  - {path: plan-Umeå.md, title: Plan Umeå, type: handlingsplan, scope: publik, kommun: Umeå}\n"
+        "  - {path: plan-Åsele.md, title: Plan Åsele, type: handlingsplan, scope: publik, kommun: Åsele}\n",
+        encoding="utf-8")
+    service = Service(make_settings(tmp_path / "data"))
+    assert not service.ingest([root]).failed
+    asele_employer = ASELE_ROWS[0][0]
+    public = service.search(f"{asele_employer} hemtjänsten Åsele", ["publik"], 20)
+    assert all(p.rows is None or p.rows[0] == 1 for p in public)  # only the header passage
+    assert asele_employer not in " ".join(p.text for p in public)
+    asele = service.search(f"{asele_employer} hemtjänsten Åsele", ["publik", "kommun:asele"], 20)
+    assert any(asele_employer in p.text for p in asele) and all(
+        p.scope in ("publik", "kommun:asele") for p in asele)
+    assert {p.scope for p in service.index.lexical.passages(service.index.lexical.passage_ids(  # noqa: C416
+        service.sources(["publik"])[0].doc_id), ["publik", *ALL_SCOPES]).values()}.issuperset({"publik", "kommun:asele"})
+    # The survey stage computes from the whole stored table for a publik caller, with suppression, and cites.
+    answer = service.ask("Hur många arbetsgivare i Umeå svarade på enkäten?", ["publik"])
+    df = frame_of(TABLE)
+    assert answer.citations and str(df[df["Kommun"] == "Umeå"]["Arbetsgivare"].nunique()) in answer.answer
+    hidden = service.ask("Hur många arbetsgivare i Åsele svarade på enkäten?", ["publik"])
+    assert "för få svar" in hidden.answer and asele_employer not in hidden.answer

@@ -16,26 +16,22 @@ name it, never from another kommun's documents; a kommun without such units is r
 
 from __future__ import annotations
 
-import math
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from assistant.answer.question import Question, fold, mentioned_kommuner
-from assistant.answer.units import LIST, ROW, Unit, is_contact, units_of
+from assistant.answer.question import Question, fold
+from assistant.answer.score import (
+    MIN_SHARE, NUMBER_WORDS, QUESTION_WORDS, Frequencies, Scored, Scorer, allowed, is_survey_record,
+)
+from assistant.answer.units import LIST, ROW, SENTENCE, Unit, is_contact, units_of
 from assistant.cite.assemble import Line, Span
 from assistant.records import Passage
-from assistant.text.analyzer import analyze, held_terms
-
-Frequencies = Callable[[Sequence[str]], tuple[dict[str, int], int]]
+from assistant.text.analyzer import analyze
 
 CONSIDERED_PASSAGES = 24  # the retrieved passages plus the rest of their tables
-MAX_SUPPORT = {"fakta": 2, "förklaring": 3, "lista": 1, "jämförelse": 1}
-MAX_SUPPORT_DIRECT = 1  # a question for one figure, date or name needs little besides it
-PROXIMITY_WORDS = 8  # a regional text speaks of a kommun when a question word stands this near its name
-# Words that stand for each other in the documents (stems): "diarienummer" is written "Dnr".
-SYNONYMS = {"diarienumm": ("dnr",), "dnr": ("diarienumm",), "kontaktperson": ("kontakt",)}
-MIN_SHARE = 0.25  # a unit must hold this weighted share of the question's terms to answer it
+MAX_SUPPORT = {"fakta": 3, "förklaring": 4, "lista": 2, "jämförelse": 1}
+MAX_SUPPORT_DIRECT = 2  # a question for one figure, date or name needs little besides it
 SUPPORT_RATIO = 0.6
 COLUMN_RIVAL_RATIO = 0.9
 # A question that names the column ("målnivån", "ansvarig") wants the cell even if a sentence
@@ -47,11 +43,6 @@ _EXPLICIT_COLUMN = {
 }
 MAX_LIST_ROWS = 12
 
-_QUESTION_WORDS = frozenset(analyze(
-    "vad hur vilka vilken vilket varför när var finns fanns säger sägs står ska skall kommer många mycket "
-    "gäller berätta beskriv förklara ange lista nämn enligt stor störst största ingår ofta länge snabbt "
-    "tidigt sent igen egentligen just nu jämför jämförelse skillnad mellan respektive och"
-))
 # Verbs a list question asks with ("Vilka insatser planerar Dorotea?"): not what the rows must hold.
 _LIST_VERBS = frozenset(analyze(
     "planerar planera planeras planerade prioriterar prioritera prioriteras prioriterade genomför genomföra "
@@ -62,21 +53,8 @@ _COLUMN_WORDS = frozenset(analyze(
     "ansvarig ansvarar ansvarade ansvaret tidplan målnivå mål målet utgångsläge koppling kopplas kopplad "
     "startar börjar start leder driver"
 ))
-_NUMBER_WORDS = r"(en|ett|två|tre|fyra|fem|sex|sju|åtta|nio|tio|elva|tolv|femton|tjugo)"
-_DATE = re.compile(
-    r"\b(\d{4}-\d{2}-\d{2}|\d{1,2} (januari|februari|mars|april|maj|juni|juli|augusti|september|oktober|"
-    r"november|december)( \d{4})?|(januari|februari|mars|april|maj|juni|juli|augusti|september|oktober|"
-    r"november|december) \d{4}|(våren|hösten|sommaren|vintern) \d{4}|(19|20)\d{2})\b", re.I)
-_EXPECT = {
-    "andel": re.compile(r"\d ?(%|procent)"),
-    "antal": re.compile(rf"\d|\b{_NUMBER_WORDS}\b", re.I),
-    "datum": _DATE,
-    "person": re.compile(r"\b[A-ZÅÄÖ][a-zåäöé]+ [A-ZÅÄÖ][a-zåäöé]+(?:-[A-ZÅÄÖ][a-zåäöé]+)?\b"),
-}
-_EXPECT_BONUS = 0.35
-_KOMMUN_BONUS = 0.15
-_COUNTS_KOMMUNER = re.compile(r"\bhur många kommuner\b", re.IGNORECASE)  # a unit that names the asked kommun beats one that speaks of all of them
 _YEAR = re.compile(r"(19|20)\d{2}")
+_WHICH = re.compile(r"^(vilken|vilket|vilka|vad heter|vad kallas)\b", re.IGNORECASE)
 _NUMBERING = re.compile(r"^(§\s*)?\d+(\.\d+)*\.?\s+")
 _BRACKETED = re.compile(r"\s*\[[^\[\]\n]{1,30}\]")
 
@@ -89,70 +67,17 @@ class Composition:
     missing: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class _Scored:
-    unit: Unit
-    score: float
-    share: float  # weighted share of the question's terms the unit (with its context) holds
-
-
-class _Scorer:
-    """Scores units against one question: IDF-weighted terms, retrieval rank, expected value."""
-
-    def __init__(self, question: Question, passages: Sequence[Passage], frequencies: Frequencies | None) -> None:
-        kommun_terms = {t for k in question.kommuner for t in analyze(k)}
-        self.question = question
-        self.passages = passages
-        self.wanted = {t for t in analyze(question.text) if t not in _QUESTION_WORDS and t not in kommun_terms
-                       and (len(t) > 1 or t.isdigit())}
-        self.weights = _weights(sorted(self.wanted), frequencies)
-        self.whole = sum(self.weights.values()) or 1.0
-        self._context = [set(analyze(f"{p.title} {p.section or ''}")) for p in passages]
-
-    def score(self, unit: Unit, exclude: frozenset[str] = frozenset(), whole: bool = False) -> _Scored:
-        """How well `unit` answers; a list counts by its best item unless `whole` (a list question)."""
-        wanted = self.wanted - exclude
-        total = sum(self.weights[t] for t in wanted) or 1.0
-        context = self._context[unit.passage]
-        if unit.kind == ROW:  # a column name ("Koppling till bristyrke") is every row's: context, not content
-            context = context | set(analyze(" ".join(c for c, _ in unit.cells)))
-            texts = [" ".join(v for _, v in unit.cells)]
-        elif unit.kind == LIST and not whole:
-            texts = [f"{unit.lead} {item}" for item in unit.items]
-        else:
-            texts = [unit.text]
-        share = max(self._share(text, wanted, context, total) for text in texts or [unit.text])
-        score = share + 0.5 / (unit.passage + 2)
-        if self._expected(unit.text):
-            score += _EXPECT_BONUS
-        if self.question.kommuner and set(self.question.kommuner) & set(mentioned_kommuner(unit.text)):
-            score += _KOMMUN_BONUS
-        if unit.noise and not (self.question.asks == "person" and is_contact(unit.text)):
-            score *= 0.3
-        return _Scored(unit, score, share)
-
-    def _share(self, text: str, wanted: set[str], context: set[str], total: float) -> float:
-        held = held_terms(wanted, _with_synonyms(set(analyze(text))))
-        near = held_terms(wanted, context) - held
-        return (sum(self.weights[t] for t in held) + 0.5 * sum(self.weights[t] for t in near)) / total
-
-    def _expected(self, text: str) -> bool:
-        """The unit holds the kind of value asked for (a figure, a share, a date, a name)."""
-        if self.question.asks == "antal" and _COUNTS_KOMMUNER.search(self.question.text):
-            return len(mentioned_kommuner(text)) >= 3  # "hur många kommuner": the kommuner named
-        expected = _EXPECT.get(self.question.asks or "")
-        return expected is not None and expected.search(text) is not None
-
-
 def compose(question: Question, passages: Sequence[Passage], frequencies: Frequencies | None = None) -> Composition:
     """The answer lines for `question` from `passages` (best first), with missing kommuner."""
     passages = list(passages[:CONSIDERED_PASSAGES])
-    scorer = _Scorer(question, passages, frequencies)
-    units = [u for u in units_of(passages) if not _is_survey_record(u, passages[u.passage])]
+    scorer = Scorer(question, passages, frequencies)
+    units = [u for u in units_of(passages) if not is_survey_record(u, passages[u.passage])]
+    if question.language == "en":
+        return Composition(tuple(_english_answer(scorer, units)))
     if question.kind == "jämförelse" and len(question.kommuner) > 1:
         return _compare(question, scorer, units)
-    allowed = [u for u in units if _allowed(u, passages[u.passage], question.kommuner, scorer.wanted)]
-    lines = _answer(question, scorer, allowed)
+    own = [u for u in units if allowed(u, passages[u.passage], question.kommuner, scorer.wanted)]
+    lines = _answer(question, scorer, own)
     if not lines and question.kommuner:
         return Composition((), tuple(question.kommuner))
     return Composition(tuple(lines))
@@ -164,60 +89,29 @@ def evidence(question: Question, passages: Sequence[Passage], frequencies: Frequ
     composer chooses from (a row with its header, a whole list, a sentence), each as its own source,
     and none from another kommun's documents when the question names a kommun."""
     passages = list(passages[:CONSIDERED_PASSAGES])
-    scorer = _Scorer(question, passages, frequencies)
-    units = [u for u in units_of(passages) if not _is_survey_record(u, passages[u.passage]) and not u.noise
-             and _allowed(u, passages[u.passage], question.kommuner, scorer.wanted)]
+    scorer = Scorer(question, passages, frequencies)
+    units = [u for u in units_of(passages) if not is_survey_record(u, passages[u.passage]) and not u.noise
+             and allowed(u, passages[u.passage], question.kommuner, scorer.wanted)]
     best = sorted((scorer.score(u, whole=True) for u in units), key=lambda s: -s.score)[:limit]
     best.sort(key=lambda s: (s.unit.passage, s.unit.position))
     return [replace(passages[s.unit.passage], text=s.unit.quote) for s in best if s.share > 0]
 
 
-def _answer(question: Question, scorer: _Scorer, units: Sequence[Unit]) -> list[Line]:
+def _answer(question: Question, scorer: Scorer, units: Sequence[Unit]) -> list[Line]:
     if not units:
         return []
     if question.column:
         lines = _column_answer(question, scorer, units)
         if lines:
             return lines
-    if question.kind in ("lista", "jämförelse"):
+    if question.kind == "lista" or (question.kind == "jämförelse" and _asks_list(question)):
         lines = _list_answer(question, scorer, units)
         if lines:
             return lines
     return _fact_answer(question, scorer, units)
 
 
-def _is_survey_record(unit: Unit, passage: Passage) -> bool:
-    """One employer's survey response: the survey stage computes figures from these, answers don't quote them."""
-    return unit.kind == ROW and passage.type == "enkat"
-
-
-def _allowed(unit: Unit, passage: Passage, kommuner: Sequence[str], wanted: set[str] | None = None) -> bool:
-    """A unit may answer for `kommuner` when its document is theirs, or regional and speaks of one.
-
-    A regional text speaks of a kommun when it names it near a word of the question ("Plats: Lycksele"
-    in a list of who attended does not make the attendees Lycksele's).
-    """
-    if not kommuner:
-        return True
-    if passage.kommun is not None:
-        return passage.kommun in kommuner
-    if any(k in mentioned_kommuner(f"{passage.section or ''} {passage.title}") for k in kommuner):
-        return True
-    named = mentioned_kommuner(passage.text)
-    return any(_near(passage.text, k, wanted) for k in kommuner if k in named)
-
-
-def _near(text: str, kommun: str, wanted: set[str] | None) -> bool:
-    if not wanted:
-        return True
-    tokens = re.findall(r"[0-9A-Za-zÅÄÖåäöéü]+", text)
-    folded_name = analyze(kommun)
-    places = [i for i, tok in enumerate(tokens) if set(analyze(tok)) & set(folded_name)]
-    hits = [i for i, tok in enumerate(tokens) if held_terms(wanted, _with_synonyms(set(analyze(tok))))]
-    return any(abs(a - b) <= PROXIMITY_WORDS for a in places for b in hits)
-
-
-def _column_answer(question: Question, scorer: _Scorer, units: Sequence[Unit]) -> list[Line]:
+def _column_answer(question: Question, scorer: Scorer, units: Sequence[Unit]) -> list[Line]:
     """The asked cell of the row that best matches the rest of the question."""
     rows = [u for u in units if u.kind == ROW and u.cell(question.column or "") is not None]
     if not rows:
@@ -237,7 +131,7 @@ def _column_answer(question: Question, scorer: _Scorer, units: Sequence[Unit]) -
     return [Line(text, (_span(best.unit),))]
 
 
-def _list_answer(question: Question, scorer: _Scorer, units: Sequence[Unit]) -> list[Line]:
+def _list_answer(question: Question, scorer: Scorer, units: Sequence[Unit]) -> list[Line]:
     """A whole list, or the rows of the best-matching table, when one answers better than a sentence.
 
     A list whose lead-in, or a table whose heading or first column, names what the question lists
@@ -246,7 +140,7 @@ def _list_answer(question: Question, scorer: _Scorer, units: Sequence[Unit]) -> 
     scored = [scorer.score(u, whole=True) for u in units]
     best_any = max(scored, key=lambda s: s.score)
     noun = _list_noun(question.text)
-    lists = [s for s in scored if s.unit.kind == LIST and s.share >= MIN_SHARE]
+    lists = [s for s in scored if s.unit.kind == LIST and len(s.unit.items) >= 2 and s.share >= MIN_SHARE]
     best_list = max(lists, key=lambda s: s.score, default=None)
     rows = _table_rows(question, scorer, [s for s in scored if s.unit.kind == ROW])
     row_score = max((s.score for s in rows), default=0.0)
@@ -272,19 +166,20 @@ def _list_noun(question: str) -> set[str]:
     An adjective before the noun ('prioriterade', 'viktigaste') is left out, so a table headed
     "Prioriterade insatser" is not taken for a list of bristyrken.
     """
-    m = re.search(r"\b(?:vilka|vilken|vilket|lista|nämn)\s+(\w+)(?:\s+(\w+))?", question, re.IGNORECASE)
+    m = re.search(rf"\b(?:vilka|vilken|vilket|lista|nämn)\s+(?:(?:{NUMBER_WORDS[1:-1]})\s+|\d+\s+)?(\w+)(?:\s+(\w+))?",
+                  question, re.IGNORECASE)
     if not m:
         return set()
     first, second = m.groups()
     head = second if second and re.search(r"(ade|ande|aste|iga|ska|nya|e)$", first.lower()) else first
-    return set(analyze(head)) - _QUESTION_WORDS
+    return set(analyze(head)) - QUESTION_WORDS
 
 
 def _table_heading(unit: Unit, passage: Passage) -> set[str]:
     return set(analyze(f"{passage.section or ''} {unit.cells[0][0]}"))
 
 
-def _table_rows(question: Question, scorer: _Scorer, rows: Sequence[_Scored]) -> list[_Scored]:
+def _table_rows(question: Question, scorer: Scorer, rows: Sequence[Scored]) -> list[Scored]:
     """Rows of the table whose rows match best; only those holding the question's own words when it
     has words beyond the table's heading (\"insatser för undersköterskor\")."""
     if not rows:
@@ -324,7 +219,7 @@ def _list_lines(unit: Unit, heading: str | None = None) -> list[Line]:
     return lines + [Line(_as_sentence(item, final=""), span, prefix="- ") for item in unit.items]
 
 
-def _fact_answer(question: Question, scorer: _Scorer, units: Sequence[Unit]) -> list[Line]:
+def _fact_answer(question: Question, scorer: Scorer, units: Sequence[Unit]) -> list[Line]:
     """The unit that best answers, then up to MAX_SUPPORT supporting units."""
     scored = sorted((scorer.score(u) for u in units), key=lambda s: (-s.score, s.unit.passage, s.unit.position))
     scored = [s for s in scored if (s.share >= MIN_SHARE or (s.unit.kind == ROW and s.share > 0))
@@ -342,12 +237,30 @@ def _fact_answer(question: Question, scorer: _Scorer, units: Sequence[Unit]) -> 
         if any(_similar(cand.unit, c.unit) for c in chosen):
             continue
         chosen.append(cand)
-    first, rest = chosen[0], sorted(chosen[1:], key=lambda s: (s.unit.passage, s.unit.position))
-    lines: list[Line] = []
+    first, rest = chosen[0], chosen[1:]
+    lines: list[Line] = _heading_label(question, scorer.passages[first.unit.passage], first.unit)
     for s in [first, *rest]:
         heading = scorer.passages[s.unit.passage].section
         lines += _list_lines(s.unit, heading) if s.unit.kind == LIST else [_unit_line(s.unit)]
     return lines
+
+
+def _heading_label(question: Question, passage: Passage, unit: Unit) -> list[Line]:
+    """A bold label with the heading the answer stands under, when the question asks *which* one and
+    the heading names it ("Vilken inriktning …?" → **Föregångare i omställning:**)."""
+    heading = _NUMBERING.sub("", (passage.section or "").split("; ")[-1]).strip()
+    if (unit.kind != SENTENCE or not _WHICH.match(question.text) or not heading or heading == passage.title
+            or len(heading.split()) > 10 or fold(heading) in fold(unit.text) or heading.startswith("Sida ")):
+        return []
+    return [Line(f"**{heading}:**")]
+
+
+def _english_answer(scorer: Scorer, units: Sequence[Unit]) -> list[Line]:
+    """An English question shares few words with Swedish text: the best-ranked passages' units that
+    hold the kind of value asked for, in retrieval order (the refusal rule has judged by meaning)."""
+    top = [u for u in units if u.passage < 2 and not u.noise and u.kind != LIST]
+    expected = [u for u in top if scorer._expected(u.text)] or top
+    return [_unit_line(u) for u in expected[:MAX_SUPPORT["fakta"]]]
 
 
 def _unit_line(unit: Unit) -> Line:
@@ -368,12 +281,12 @@ def _similar(a: Unit, b: Unit) -> bool:
     return len(ta & tb) / max(1, len(ta | tb)) > 0.6
 
 
-def _compare(question: Question, scorer: _Scorer, units: Sequence[Unit]) -> Composition:
+def _compare(question: Question, scorer: Scorer, units: Sequence[Unit]) -> Composition:
     """One block per kommun, each answered from that kommun's own material."""
     lines: list[Line] = []
     missing = []
     for kommun in question.kommuner:
-        own = [u for u in units if _allowed(u, scorer.passages[u.passage], (kommun,), scorer.wanted)]
+        own = [u for u in units if allowed(u, scorer.passages[u.passage], (kommun,), scorer.wanted)]
         sub = replace(question, kommuner=(kommun,),
                       kind="lista" if question.kind == "jämförelse" and _asks_list(question) else "fakta")
         block = _answer(sub, scorer, own)
@@ -390,17 +303,6 @@ def _compare(question: Question, scorer: _Scorer, units: Sequence[Unit]) -> Comp
 
 def _asks_list(question: Question) -> bool:
     return question.text.lower().startswith(("vilka", "vilken typ"))
-
-
-def _with_synonyms(terms: set[str]) -> set[str]:
-    return terms | {alias for t in terms for alias in SYNONYMS.get(t, ())}
-
-
-def _weights(terms: Sequence[str], frequencies: Frequencies | None) -> dict[str, float]:
-    if frequencies is None or not terms:
-        return {t: 1.0 for t in terms}
-    df, total = frequencies(terms)
-    return {t: math.log((total + 1) / (df.get(t, 0) + 0.5)) for t in terms}
 
 
 def _as_sentence(text: str, final: str = ".") -> str:

@@ -58,6 +58,9 @@ def answer(deps: Deps, question: str, scopes: tuple[str, ...], previous: Sequenc
     parts = [for_part(asked, p) for p in asked.parts] if len(asked.parts) > 1 else [asked]
     covered = {d.kommun for d in deps.index.lexical.documents(scopes) if d.kommun}
     results = [_answer_part(deps, part, scopes, covered, clock) for part in parts]
+    if len(parts) > 1:  # a part that cannot stand alone ("vilket mål hade Åsele?") gets the whole question
+        results = [r if r.answered else _answer_part(deps, replace(p, text=asked.text), scopes, covered, clock)
+                   for p, r in zip(parts, results, strict=True)]
     if not any(r.answered for r in results):
         missing = tuple(dict.fromkeys(k for r in results for k in r.missing))
         return replace(refusal(scopes, clock.done(), answer_id, missing), question=asked.text if asked.follow_up else None)
@@ -85,7 +88,7 @@ def _answer_part(deps: Deps, part: Question, scopes: tuple[str, ...], covered: s
 
     if not gate.assess(part.text, passages, deps.settings.answer, frequencies).relevant:
         return _Part(missing=uncovered)
-    passages = with_whole_tables(deps, current_first(deps, passages, scopes), scopes,
+    passages = with_whole_tables(deps, current_first(deps, passages, scopes, part.year), scopes,
                                  every_table=part.column is not None)
     units = evidence(part, passages, frequencies) if deps.chat_model is not None else []
     if units:
@@ -108,10 +111,7 @@ def _extractive(part: Question, passages: list[Passage], frequencies: gate.Frequ
     missing = tuple(k for k in composition.missing if k in uncovered)
     if uncovered and not composition.lines:
         return _Part(missing=uncovered)
-    lines = list(composition.lines)
-    if missing and lines:
-        lines.insert(0, Line(_missing_text(missing)))
-    return _Part(lines, passages, missing=missing)
+    return _Part(list(composition.lines), passages, missing=missing)  # a comparison says per kommun what is missing
 
 
 def _join(parts: Sequence[Question], results: Sequence[_Part]) -> tuple[list[Line], list[Passage]]:
@@ -125,8 +125,9 @@ def _join(parts: Sequence[Question], results: Sequence[_Part]) -> tuple[list[Lin
             continue
         offset = len(passages)
         passages += result.passages
+        seen = {line.text for line in lines}
         lines += [replace(line, spans=tuple(Span(s.passage + offset, s.start, s.end) for s in line.spans))
-                  for line in result.lines]
+                  for line in result.lines if line.text not in seen or not line.spans]
     return lines, passages
 
 
@@ -141,7 +142,7 @@ def with_whole_tables(deps: Deps, passages: list[Passage], scopes: tuple[str, ..
     present = {p.source_id for p in passages}
     extra: list[Passage] = []
     documents = dict.fromkeys((p.doc_id, p.section, p.sheet) for p in passages
-                              if p.type not in ("enkat", None) and (p.rows or every_table))
+                              if not (p.type == "enkat" and p.sheet) and (p.rows or every_table))
     for doc_id, section, sheet in documents:
         for sibling in deps.index.lexical.row_passages(doc_id, sheet, scopes):
             if sibling.source_id not in present and (every_table or sibling.section == section):
@@ -150,13 +151,15 @@ def with_whole_tables(deps: Deps, passages: list[Passage], scopes: tuple[str, ..
     return passages + extra
 
 
-def current_first(deps: Deps, passages: list[Passage], scopes: tuple[str, ...]) -> list[Passage]:
+def current_first(deps: Deps, passages: list[Passage], scopes: tuple[str, ...],
+                  year: int | None = None) -> list[Passage]:
     """Drop passages of documents that a newer document in scope replaces, when other evidence remains.
 
-    A replaced plan is history: it should not answer questions about what holds now.
+    A replaced plan is history: it should not answer questions about what holds now, unless the
+    question asks for its `year` ("arbetsversionen av handlingsplanen 2024").
     """
     replaced = {d.replaces for d in deps.index.lexical.documents(scopes) if d.replaces}
-    current = [p for p in passages if p.doc_id not in replaced]
+    current = [p for p in passages if p.doc_id not in replaced or (year is not None and p.year == year)]
     return current or passages
 
 

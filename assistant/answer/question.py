@@ -41,11 +41,13 @@ _LIST_CUE = re.compile(
     r"|\b(vilka (\w+ )?(bristyrken|yrken|insatser|roller|kommuner|atgarder|mal|prioriteringar|inriktningar"
     r"|delprioriteringar|malgrupper|aktorer|utbildningar|omraden|delar|uppgifter|steg|principer))\b"
 )
-_COMPARE_CUE = re.compile(r"\b(jamfor\w*|skillnad\w*|skiljer|mellan .+ och|versus|vs|likheter)\b")
 _EXPLAIN_CUE = re.compile(r"^(varfor|hur (arbetar|jobbar|gar|fungerar|kan|ska|gor)|beskriv|forklara|"
                           r"berätta|berätta|sammanfatta|vad innebar|vad handlar)\b")
 _QUESTION_WORDS = r"(?:hur|vilken|vilket|vilka|vad|nar|vem|var|varfor|finns|ar|har)"
 _PART_SPLIT = re.compile(rf"(?:,| och| samt)\s+(?={_QUESTION_WORDS}\b)", re.IGNORECASE)
+# A part that leans on the one before ("… och hur bedöms läget för det yrket?") is not asked alone.
+_REFERS_BACK = re.compile(r"\b(det|den|dem|detta|denna|dessa|dess|deras|samma|där|dit|då)\b(?! (finns|är|var|blir|gäller))",
+                          re.IGNORECASE)
 _FOLLOW_UP = re.compile(r"^(och|men|samt|an|sa|hur ar det med|hur blir det (med|for)|samma (for|i)|gäller det"
                         r"|galler det|vad sager|vad galler)\b")
 _YEAR = re.compile(r"\b(20\d{2})\b")
@@ -94,16 +96,23 @@ def fold(text: str) -> str:
     return " ".join(re.sub(r"[^a-z0-9/]+", " ", ascii_only).split())
 
 
-def mentioned_kommuner(text: str) -> tuple[str, ...]:
-    """County municipalities `text` names (also genitive 'Åseles', and without å/ä/ö), in order."""
+def mentioned_kommuner(text: str, constraints_only: bool = False) -> tuple[str, ...]:
+    """County municipalities `text` names (also genitive 'Åseles', and without å/ä/ö), in order.
+
+    With `constraints_only`, names after "förutom", "utom" or "besides" are left out: they say
+    what the question is not about.
+    """
     folded = f" {fold(text)} "
     found = []
     for name in LAN_KOMMUNER:
         key = fold(name)
         m = re.search(rf" {re.escape(key)}s? ", folded)
-        if m:
+        if m and not (constraints_only and _EXCLUDING.search(folded[:m.start() + 1])):
             found.append((m.start(), name))
     return tuple(name for _, name in sorted(found))
+
+
+_EXCLUDING = re.compile(r" (forutom|utom|utover|bortsett fran|besides|except|apart from|other than) $")
 
 
 def analyze_question(text: str, previous: Sequence[str] = ()) -> Question:
@@ -111,7 +120,7 @@ def analyze_question(text: str, previous: Sequence[str] = ()) -> Question:
     original = text.strip()
     standalone, follow_up = resolve_follow_up(original, previous)
     folded = fold(standalone)
-    kommuner = mentioned_kommuner(standalone)
+    kommuner = () if is_english(standalone) else mentioned_kommuner(standalone, constraints_only=True)
     year = next((int(y) for y in _YEAR.findall(standalone)), None)
     parts = split_parts(standalone)
     kind = _kind(folded, kommuner)
@@ -141,7 +150,7 @@ def column_asked(folded: str) -> str | None:
 
 
 def _kind(folded: str, kommuner: Sequence[str]) -> str:
-    if _COMPARE_CUE.search(folded) or (len(kommuner) > 1 and not folded.startswith(("vilka kommuner", "vilken kommun"))):
+    if len(kommuner) > 1 and not folded.startswith(("vilka kommuner", "vilken kommun")):
         return "jämförelse"
     if _LIST_CUE.search(folded):
         return "lista"
@@ -160,7 +169,8 @@ def split_parts(text: str) -> tuple[str, ...]:
     parts: list[str] = []
     for sentence in sentences:
         pieces = [p.strip(" ,") for p in _PART_SPLIT.split(sentence) if p.strip(" ,")]
-        if len(pieces) > 1 and all(len(p.split()) >= 3 for p in pieces):
+        if len(pieces) > 1 and all(len(p.split()) >= 3 for p in pieces) \
+                and not any(_REFERS_BACK.search(p) for p in pieces[1:]):
             parts += [p if p.endswith("?") else p + "?" for p in pieces]
         else:
             parts.append(sentence)

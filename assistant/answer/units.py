@@ -18,6 +18,14 @@ from assistant.records import Passage
 from assistant.text.sentences import pieces
 
 SENTENCE, LIST, ROW = "mening", "lista", "rad"
+# How the table columns a question can ask for are named in the documents (folded, spaces removed).
+COLUMN_PREFIXES = {
+    "ansvarig": ("ansvar", "huvudman", "ageravinsats"),
+    "malniva": ("malniva", "malvarde", "mal2", "mal"),
+    "utgangslage": ("utgangslage", "utgangsvarde", "baslinje", "nulage"),
+    "koppling": ("koppling", "bristyrke"),
+    "tidplan": ("tidplan", "tidpunkt", "start", "datum", "period"),
+}
 
 _BULLET_PREFIX = re.compile(r"(?:^|\n)[ \t]*(?:[-*•–]|\d{1,2}[.)])[ \t]+$")
 _HEADING_PREFIX = re.compile(r"(?:^|\n)[ \t]*#{1,6}[ \t]+$")
@@ -32,6 +40,8 @@ _CONTACT = re.compile(r"(kontaktperson|e-post|epost|telefon|\btel\.|@|www\.|http
 _METADATA = re.compile(r"(·.*publicerad|publicerad.*·|^\*[^*]+\*$)", re.IGNORECASE)
 _BOLD_LABEL = re.compile(r"\*\*[^*]{1,30}:\*\*")
 _TABLE_HEADER_WORDS = 6
+_FRAGMENT_END = re.compile(r"\b(för|och|i|av|på|till|med|om|som|att|en|ett|den|det|de|från|vid|eller|samt|inom)$",
+                           re.IGNORECASE)
 # Text addressed to a language model rather than to a reader: never an answer, whatever it matches.
 _INSTRUCTION = re.compile(
     r"\b(ignorera|strunta i|glöm|bortse från) (alla |dina |samtliga )?(tidigare|föregående|ovanstående|andra) "
@@ -64,8 +74,9 @@ class Unit:
     end: int = 0
 
     def cell(self, column_key: str) -> tuple[str, str] | None:
-        """The (column, value) whose folded column name starts with `column_key`, if any."""
-        return next(((c, v) for c, v in self.cells if fold(c).replace(" ", "").startswith(column_key)), None)
+        """The (column, value) of a row column of kind `column_key` ('ansvarig' → "Ansvar för utveckling")."""
+        prefixes = COLUMN_PREFIXES.get(column_key, (column_key,))
+        return next(((c, v) for c, v in self.cells if fold(c).replace(" ", "").startswith(prefixes)), None)
 
 
 def units_of(passages: Sequence[Passage]) -> list[Unit]:
@@ -160,6 +171,8 @@ def is_noise(sentence: str) -> bool:
         return True
     if len(_BOLD_LABEL.findall(sentence)) >= 2 or _METADATA.search(sentence):
         return True
+    if _FRAGMENT_END.search(sentence) or len(words) < 3:
+        return True  # a PDF line cut mid-sentence ("Regional utvecklingsstrategi för")
     return bool(_SELF_DESCRIPTION.match(sentence) or _CONTACT.search(sentence))
 
 

@@ -1,11 +1,17 @@
 """The draft stage: a handlingsplan draft for one kommun, section by section, every sentence cited.
 
-- `pipeline`  `draft(deps, kommun, avsnitt, scopes)`: template → evidence → parts → rewrite → sources
-- `request`   which kommuner and sections may be asked for (shared by every interface)
+Drafts are public documents by default (`publik`: only publik and projekt material, small survey
+groups hidden); `intern` adds the kommun's internal material, every such sentence marked.
+
+- `pipeline`  `draft(deps, kommun, avsnitt, scopes, year=, access=)`: template → evidence → parts → rewrite → sources
+- `request`   which kommuner, sections, plan years and access levels may be asked for (all interfaces)
 - `template`  the handlingsplan template (`prompts/handlingsplan.yaml`): sections, parts, evidence rules
+- `timing`    the plan period, dates in source text, what has passed, what a newer source overtakes
 - `evidence`  the caller's documents, history (replaced plans) and retrieved passages; sentence units
-- `select`    which source sentences fill a text part
-- `parts`     each part as Markdown blocks (text, tables, survey figures, "[Att komplettera: …]")
+- `select`    which source sentences and whole lists fill a text part
+- `parts`     the parts' shared context; text and survey parts; internal marks; "Uppföljning av föregående plan"
+- `tables`    the plan's tables (insatser, ansvar, tidplan, indikatorer), each row citing its own row
+- `builders`  which builder writes each kind of part
 - `figures`   the kommun's survey figures for the draft (small groups: `assistant.survey.frame`)
 - `sources`   one numbered source list for the whole draft (numbers through `assistant.cite`)
 - `rewrite`   optional LLM rewrite of prose paragraphs, checked like answers

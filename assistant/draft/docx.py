@@ -1,6 +1,8 @@
 """Export a handlingsplan draft to Word (.docx) with python-docx.
 
-The document has a title page (kommun, year, "Utkast – genererat <datum>"), the sections as real
+The document has a title page (kommun, plan year and period, "Utkast – genererat <datum>", the titles
+of the documents it draws on, and for an internal draft the red "Internt underlag – ej för
+publicering", which also marks every internal sentence and the footer), the sections as real
 Word headings (Rubrik 1 for sections, Rubrik 2 for their subheadings), Markdown tables as Word
 tables, lists as Word lists, the `[n]` markers as they stand, every "[Att komplettera: …]"
 highlighted in yellow, and a numbered source list with title, page, section, path and quote.
@@ -22,16 +24,19 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 from docx.text.paragraph import Paragraph
 
-from assistant.records import Citation, Draft
+from assistant.records import INTERNAL_MARK, Citation, Draft
 
 GAP_PREFIX = "[Att komplettera:"
-_INLINE = re.compile(r"(\*\*[^*\n]+\*\*|\[Att komplettera:[^\]]*\])")
+MARK_TEXT = f"[{INTERNAL_MARK}]"
+_INLINE = re.compile(r"(\*\*\[" + re.escape(INTERNAL_MARK) + r"\]\*\*|\*\*[^*\n]+\*\*|\[Att komplettera:[^\]]*\])")
+_RED = RGBColor(0xC0, 0x00, 0x00)
 _LIST_ITEM = re.compile(r"^(?:[-*•]|(\d{1,3})[.)])\s+")
 _TABLE_RULE = re.compile(r"^:?-{3,}:?$")
 _CELL_SPLIT = re.compile(r"(?<!\\)\|")
 _GREY = RGBColor(0x59, 0x59, 0x59)
 PAGE_WIDTH_CM, PAGE_HEIGHT_CM, MARGIN_CM = 21.0, 29.7, 2.2  # A4
 TEXT_WIDTH_CM = PAGE_WIDTH_CM - 2 * MARGIN_CM
+QUOTE_CHARS = 300  # the source list shows this much of a quote
 
 
 def to_docx(draft: Draft) -> bytes:
@@ -56,8 +61,11 @@ def to_docx(draft: Draft) -> bytes:
 def _title_page(document: Document, draft: Draft) -> None:
     document.add_paragraph("Handlingsplan för kompetensförsörjning", style="Title")
     document.add_paragraph(f"{draft.kommun} kommun – {draft.year}", style="Subtitle")
+    if draft.internal:
+        _mark_run(document.add_paragraph(), f"{INTERNAL_MARK}.", size=14)
     status = document.add_paragraph()
     status.add_run(f"Utkast – genererat {draft.generated}").bold = True
+    document.add_paragraph(f"Planperiod: {draft.period or draft.year}")
     how = ("Texten är sammanställd direkt ur källorna" if draft.mode != "llm"
            else "Texten är omskriven med språkmodell och kontrollerad mot källorna")
     if draft.fallback:
@@ -68,11 +76,27 @@ def _title_page(document: Document, draft: Draft) -> None:
         f"eller är markerat ")
     _gap_run(intro, "[Att komplettera: …]")
     intro.add_run(" där underlaget saknas.")
-    scopes = document.add_paragraph(f"Behörighet för underlaget: {', '.join(draft.scopes) or '–'}.")
-    scopes.runs[0].font.color.rgb = _GREY
+    use = ("Utkastet bygger på kommunens interna underlag tillsammans med publikt material och projektmaterial; "
+           "varje mening ur internt underlag är märkt och ska inte publiceras." if draft.internal else
+           "Utkastet bygger bara på publikt material och projektmaterial och kan publiceras; grupper med färre än "
+           "fem svarande i enkäten redovisas som ”för få svar”.")
+    document.add_paragraph(use)
+    titles = list(dict.fromkeys(c.title for c in draft.citations))
+    if titles:
+        heading = document.add_paragraph()
+        heading.add_run(f"Underlag ({len(titles)} dokument)").bold = True
+        for title in titles:
+            item = document.add_paragraph(f"– {title}")
+            item.paragraph_format.left_indent = Cm(0.5)
+            item.paragraph_format.space_after = Pt(0)
+            for run in item.runs:
+                run.font.size = Pt(9)
+                run.font.color.rgb = _GREY
     document.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
     footer = document.sections[0].footer.paragraphs[0]
-    footer.text = f"Utkast – handlingsplan för {draft.kommun} kommun – genererat {draft.generated}"
+    footer.text = f"Utkast – handlingsplan för {draft.kommun} kommun {draft.year} – genererat {draft.generated}"
+    if draft.internal:
+        _mark_run(footer, f" – {INTERNAL_MARK}")
 
 
 def _source_list(document: Document, citations: Sequence[Citation]) -> None:
@@ -94,7 +118,7 @@ def _source_list(document: Document, citations: Sequence[Citation]) -> None:
         path.font.color.rgb = _GREY
         quote = paragraph.add_run()
         quote.add_break()
-        quote.add_text(f"”{' '.join(c.quote.split())}”")
+        quote.add_text(f"”{_shortened(' '.join(c.quote.split()))}”")
         quote.italic = True
 
 
@@ -197,6 +221,8 @@ def _table(document: Document, block: list[str]) -> None:
     for j, column in enumerate(table.columns):
         column.width = Cm(widths[j])
     _repeat_header(table.rows[0])
+    for row in table.rows:
+        _keep_together(row)
     document.add_paragraph()
 
 
@@ -224,6 +250,12 @@ def _cells(line: str) -> list[str]:
     return [c.strip().replace("\\|", "|") for c in _CELL_SPLIT.split(inner)]
 
 
+def _keep_together(row: object) -> None:
+    """A row is never split across two pages (a cell's last words alone on the next page)."""
+    tr_pr = row._tr.get_or_add_trPr()  # type: ignore[attr-defined]
+    tr_pr.append(OxmlElement("w:cantSplit"))
+
+
 def _repeat_header(row: object) -> None:
     """Repeat the header row on every page the table spans."""
     tr_pr = row._tr.get_or_add_trPr()  # type: ignore[attr-defined]
@@ -237,7 +269,9 @@ def _inline(paragraph: Paragraph, text: str, bold: bool = False) -> None:
     for piece in _INLINE.split(text):
         if not piece:
             continue
-        if piece.startswith(GAP_PREFIX):
+        if piece == f"**{MARK_TEXT}**":
+            _mark_run(paragraph, MARK_TEXT)
+        elif piece.startswith(GAP_PREFIX):
             _gap_run(paragraph, piece)
         elif piece.startswith("**") and piece.endswith("**"):
             paragraph.add_run(piece[2:-2]).bold = True
@@ -249,3 +283,19 @@ def _gap_run(paragraph: Paragraph, text: str) -> None:
     run = paragraph.add_run(text)
     run.font.highlight_color = WD_COLOR_INDEX.YELLOW
     run.italic = True
+
+
+def _mark_run(paragraph: Paragraph, text: str, size: int | None = None) -> None:
+    """The internal mark: bold and red, so it is seen on every page it stands on."""
+    run = paragraph.add_run(text)
+    run.bold = True
+    run.font.color.rgb = _RED
+    if size:
+        run.font.size = Pt(size)
+
+
+def _shortened(quote: str, limit: int = QUOTE_CHARS) -> str:
+    """A long quote's beginning, cut at a word, with '…' (the draft's record keeps it whole)."""
+    if len(quote) <= limit:
+        return quote
+    return quote[:limit].rsplit(" ", 1)[0] + " …"

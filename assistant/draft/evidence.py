@@ -30,7 +30,7 @@ _OPEN_END = re.compile(r"(?:\b(?:och|eller|samt|i|av|en|ett|att|som|för|med|til
                        r"från|vid|under|De|Den|Det)|\d)$")
 # A sentence that leans on the one before it: "Därför …", or "Det/Den/De" + a verb ("Det innebär …"),
 # but not a determiner ("Det privata näringslivet …", "Den här planen …").
-_ANAPHOR = re.compile(r"(?:Detta|Dessa|Därför|Därefter|Därmed|Samtidigt|Dessutom|Också|Men|Han|Hon|Hit|Där|Så|"
+_ANAPHOR = re.compile(r"(?:Detta|Dessa|Därför|Därefter|Därmed|Samtidigt|Dessutom|Också|Även|Men|Han|Hon|Hit|Där|Så|"
                       r"Tillsammans|Var för sig)\b"
                       r"|(?:Det|Den|De|Denna)\s+(?!här\b|där\b)(?:ska|kan|är|var|har|hade|måste|bör|blir|\w+r)\b"
                       r"|(?:\S+\s+){1,2}(?:därför|dock|också)\b")

@@ -160,7 +160,6 @@ def _row_citation(doc: DocumentInfo, code: str, passages: Sequence[Passage]) -> 
             cells = line.split(" | ")
             if f"ssyk: {code}" not in cells:
                 continue
-            texts = [c for c in cells if c.startswith("text: ")]
-            quote = texts[0][len("text: "):] if texts else line
-            return table_citation(passage, doc, quote, f"ssyk {code}", doc.kommun)
+            # The whole row, so the citation holds the yrke it is cited for (never a neighbour's row).
+            return table_citation(passage, doc, line.strip(), f"ssyk {code}", doc.kommun)
     return None

@@ -19,7 +19,7 @@ from assistant.cite.process import CitationReport
 from assistant.draft.parts import Block
 from assistant.draft.sources import SourceList
 from assistant.errors import REASON_ERROR, REASON_TIMEOUT, LLMFailed
-from assistant.records import Passage
+from assistant.records import INTERNAL_MARK, Passage
 
 PROMPT = "draft_section"
 MIN_SENTENCES = 2
@@ -30,7 +30,8 @@ def rewrite(sections: dict[str, list[Block]], headings: dict[str, str], model: A
             sources: SourceList) -> tuple[set[str], set[str]]:
     """Replace prose blocks in place; returns (sections rewritten, sections that fell back)."""
     jobs = [(key, i, block) for key, blocks in sections.items() for i, block in enumerate(blocks)
-            if block.kind == "prose" and block.passages and count(block.text) >= MIN_SENTENCES]
+            if block.kind == "prose" and block.passages and count(block.text) >= MIN_SENTENCES
+            and INTERNAL_MARK not in block.text]  # internal sentences stay verbatim, with their mark
     with ThreadPoolExecutor(max_workers=WORKERS) as pool:
         results = list(pool.map(lambda job: _attempt(job[2], headings[job[0]], model, kommun, sources), jobs))
     failed = {key for (key, _, _), result in zip(jobs, results, strict=True) if isinstance(result, LLMFailed)}

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from assistant.draft.evidence import Unit, mentions, ordinal, units
@@ -60,8 +60,10 @@ class Used:
         self._terms.append(unit.terms)
 
 
-def select(part: Part, candidates: Sequence[Passage], values: dict[str, str], used: Used) -> list[Pick]:
-    """The best sentences or lists of `candidates` for `part`, in reading order."""
+def select(part: Part, candidates: Sequence[Passage], values: dict[str, str], used: Used,
+           keep: Callable[[Unit], bool] | None = None) -> list[Pick]:
+    """The best sentences or lists of `candidates` for `part`, in reading order; `keep` may rule
+    sentences out (a status a newer source overtook, a reference to a source's table)."""
     focus = set(analyze(fill(part.focus or " ".join(part.queries), values)))
     require = re.compile(part.require) if part.require else None
     min_hits = part.min_hits if part.min_hits is not None else 0 if part.evidence.sections else _min_hits(focus)
@@ -71,7 +73,7 @@ def select(part: Part, candidates: Sequence[Passage], values: dict[str, str], us
         prior = 1.0 / (1.0 + rank / 4.0)
         for intro, items, is_list in _groups(units(passage), part):
             group = ((intro,) if intro else ()) + tuple(u for item in items for u in item)
-            if any(u in used for u in group):
+            if any(u in used for u in group) or (keep is not None and not all(keep(u) for u in group)):
                 continue
             text = " ".join(u.text for u in group)
             if require and not require.search(text):
@@ -84,6 +86,8 @@ def select(part: Part, candidates: Sequence[Passage], values: dict[str, str], us
                 continue
             opens = OPENS_BONUS if group[0].opens else 0.0  # a paragraph's first sentence sets its topic
             scored.append(Pick(intro, items, is_list, hits / math.sqrt(len(group)) + prior + bonus + opens, rank))
+    if part.lists and any(p.is_list for p in scored):  # a part that asks for lists gets a whole list
+        scored = [p for p in scored if p.is_list]
     chosen: list[Pick] = []
     per_document = PER_DOCUMENT if len({p.doc_id for p in candidates}) > 1 else part.max
     for pick in sorted(scored, key=lambda p: (-p.score, p.rank, p.units[0].position)):
@@ -107,7 +111,7 @@ def _groups(found: Sequence[Unit], part: Part) -> list[Group]:
 
     A sentence that leans on the one before it comes with it; without `lists`, list intros and
     lower-case fragments are not used. With `lists`, an intro ending in ':' comes with its items
-    (at most `max_items`) and a run of items without an intro is a list too.
+    (all of them: a list comes whole) and a run of items without an intro is a list too.
     """
     groups: list[Group] = []
     i = 0
@@ -116,7 +120,7 @@ def _groups(found: Sequence[Unit], part: Part) -> list[Group]:
         if part.lists and (unit.intro or unit.bullet):
             items = _items(found, i + 1 if unit.intro else i)
             if items:
-                groups.append((unit if unit.intro else None, tuple(items[: part.max_items]), True))
+                groups.append((unit if unit.intro else None, tuple(items), True))  # lists come whole
             i += sum(len(item) for item in items) + (1 if unit.intro else 0) or 1
             continue
         if not unit.intro and _whole_sentence(unit):

@@ -20,11 +20,11 @@ from assistant.records import DOCUMENT_TYPES, DRAFT_SECTIONS
 
 TEMPLATE_NAME = "handlingsplan.yaml"
 PART_KINDS = frozenset({"text", "history", "survey", "survey_baseline", "insatser", "joint_insatser",
-                        "responsibilities", "timeline", "timeline_check", "indicators"})
+                        "responsibilities", "timeline", "timeline_check", "indicators", "gap"})
 _KOMMUN_RULES = frozenset({"own", "other", "none", "any"})
 _HISTORY_RULES = frozenset({"exclude", "only"})
 _MENTION_RULES = frozenset({"no", "preferred", "required"})
-_PLACEHOLDERS = frozenset({"kommun", "bristyrken"})
+_PLACEHOLDERS = frozenset({"kommun", "bristyrken", "år"})
 
 
 @dataclass(frozen=True)
@@ -68,7 +68,7 @@ class SectionSpec:
 
 
 def fill(text: str, values: dict[str, str]) -> str:
-    """`text` with {kommun} and {bristyrken} replaced (other braces are left alone)."""
+    """`text` with {kommun}, {bristyrken} and {år} replaced (other braces are left alone)."""
     return re.sub(r"\{(\w+)\}", lambda m: values.get(m.group(1), m.group(0)), text).strip()
 
 
@@ -118,6 +118,8 @@ def _part(raw: dict[str, Any], where: str, skip: tuple[str, ...]) -> Part:
             re.compile(str(raw["require"]))
         except re.error as exc:
             raise ConfigError(f"Mallen ({where}): felaktigt uttryck i 'require': {exc}.") from exc
+    if kind == "gap" and not raw.get("missing"):
+        raise ConfigError(f"Mallen ({where}): en del av typen gap behöver 'missing'.")
     if kind == "text" and not (raw.get("queries") or evidence.whole_documents):
         raise ConfigError(f"Mallen ({where}): en textdel behöver 'queries' eller 'whole_documents'.")
     return Part(

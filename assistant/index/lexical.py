@@ -28,6 +28,8 @@ CREATE TABLE IF NOT EXISTS chunks (
     text TEXT NOT NULL, meta TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
+CREATE INDEX IF NOT EXISTS chunks_scope ON chunks(scope);
+CREATE INDEX IF NOT EXISTS documents_path ON documents(path);
 CREATE VIRTUAL TABLE IF NOT EXISTS chunk_terms USING fts5(
     terms, id UNINDEXED, scope UNINDEXED, tokenize = 'unicode61 remove_diacritics 0'
 );
@@ -39,6 +41,11 @@ CREATE TABLE IF NOT EXISTS tables (
 """
 
 
+# Query cost caps for large indexes (see LexicalStore._plan); below them search is plain BM25 over all terms.
+PRUNE_POSTINGS = 20_000
+MAX_SCORED = 5_000
+
+
 class LexicalStore:
     """SQLite catalogue + Swedish BM25 index. Thread-safe for the web server's worker threads."""
 
@@ -46,6 +53,7 @@ class LexicalStore:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self._lock = threading.RLock()
+        self._vocab = False  # temp.chunk_vocab (term → rows holding it) created on this connection
         self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
@@ -76,10 +84,17 @@ class LexicalStore:
     def replace_document(
         self, info: DocumentInfo, fingerprint: str, chunks: Sequence[Chunk], index_texts: Sequence[str],
         tables: Sequence[Table] = (),
-    ) -> None:
-        """Swap in a document's new catalogue row, chunks, terms and tables in one transaction."""
+    ) -> int:
+        """Swap in a document's new catalogue row, chunks, terms and tables in one transaction.
+
+        A document stored under another id at the same path (an older id scheme) is replaced too.
+        Returns the catalogue's new generation.
+        """
         with self._lock, _transaction(self._db):
             self._delete(info.doc_id)
+            for (other,) in self._db.execute(
+                    "SELECT doc_id FROM documents WHERE path = ? AND doc_id != ?", (info.path, info.doc_id)).fetchall():
+                self._delete(other)
             self._db.execute(
                 "INSERT INTO documents VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (info.doc_id, info.title, info.path, info.type, info.scope, info.kommun, info.year,
@@ -99,11 +114,21 @@ class LexicalStore:
                 [(info.doc_id, t.name, t.header_row, json.dumps(t.columns, ensure_ascii=False),
                   json.dumps(t.rows, ensure_ascii=False, default=str)) for t in tables],
             )
+            return self._bump()
 
-    def remove_document(self, doc_id: str) -> None:
-        """Remove a document and everything derived from it."""
+    def remove_document(self, doc_id: str) -> int:
+        """Remove a document and everything derived from it; returns the catalogue's new generation."""
         with self._lock, _transaction(self._db):
             self._delete(doc_id)
+            return self._bump()
+
+    def _bump(self) -> int:
+        """Count one more committed write, so other processes reading the index can notice it."""
+        self._db.execute(
+            "INSERT INTO meta VALUES ('generation', '1') "
+            "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1"
+        )
+        return int(self._db.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()[0])
 
     def _delete(self, doc_id: str) -> None:
         self._db.execute(
@@ -113,6 +138,17 @@ class LexicalStore:
             self._db.execute(f"DELETE FROM {table} WHERE doc_id = ?", (doc_id,))
 
     # -- reading -------------------------------------------------------------------------------
+
+    def generation(self) -> int:
+        """How many writes the catalogue has committed (any process); changes when the index does."""
+        with self._lock:
+            row = self._db.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
+        return int(row[0]) if row else 0
+
+    def doc_ids_at(self, path: str) -> list[str]:
+        """Ids of the documents stored for `path` (one, or an older id scheme's)."""
+        with self._lock:
+            return [r[0] for r in self._db.execute("SELECT doc_id FROM documents WHERE path = ?", (path,))]
 
     def fingerprints(self) -> dict[str, str]:
         """doc_id → fingerprint of every indexed document."""
@@ -133,9 +169,10 @@ class LexicalStore:
         return [DocumentInfo(*row) for row in rows]
 
     def scopes(self) -> list[str]:
-        """Every scope that some indexed document has."""
+        """Every scope that some indexed document or chunk has (survey rows may be scoped per kommun)."""
         with self._lock:
-            return [r[0] for r in self._db.execute("SELECT DISTINCT scope FROM documents ORDER BY scope")]
+            return [r[0] for r in self._db.execute(
+                "SELECT scope FROM documents UNION SELECT DISTINCT scope FROM chunks ORDER BY 1")]
 
     def chunk_count(self) -> int:
         """Number of indexed chunks."""
@@ -157,13 +194,42 @@ class LexicalStore:
         terms = sorted(set(analyze_query(query)))
         if not terms or not scopes:
             return []
-        match = " OR ".join(f'"{t}"' for t in terms)
         sql = (
             "SELECT id, -bm25(chunk_terms) AS s FROM chunk_terms "
-            f"WHERE chunk_terms MATCH ? AND scope IN ({_marks(scopes)}) ORDER BY s DESC LIMIT ?"
+            f"WHERE chunk_terms MATCH ? AND rowid > ? AND scope IN ({_marks(scopes)}) ORDER BY s DESC LIMIT ?"
         )
         with self._lock:
-            return [(r[0], float(r[1])) for r in self._db.execute(sql, [match, *scopes, limit])]
+            terms, floor = self._plan(terms)
+            if not terms:
+                return []
+            match = " OR ".join(f'"{t}"' for t in terms)
+            return [(r[0], float(r[1])) for r in self._db.execute(sql, [match, floor, *scopes, limit])]
+
+    def _plan(self, terms: list[str]) -> tuple[list[str], int]:
+        """The terms worth scoring and the lowest rowid to score, so a query costs the same at any size.
+
+        BM25 scores every row that matches any term. While the terms' postings (rows holding them)
+        stay under PRUNE_POSTINGS nothing changes; above it the most common terms are dropped (they
+        weigh least in BM25) until they fit, the rarest always kept; if those still match more than
+        MAX_SCORED rows, only the newest MAX_SCORED of them are scored. Terms no row holds are dropped.
+        """
+        if not self._vocab:
+            self._db.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.chunk_vocab "
+                             "USING fts5vocab(main, chunk_terms, 'row')")
+            self._vocab = True
+        df = {t: int((self._db.execute("SELECT doc FROM temp.chunk_vocab WHERE term = ?", (t,)).fetchone()
+                      or (0,))[0]) for t in terms}
+        kept = sorted((t for t in terms if df[t]), key=lambda t: (df[t], t))
+        postings = sum(df[t] for t in kept)
+        while len(kept) > 1 and postings > PRUNE_POSTINGS:
+            postings -= df[kept.pop()]
+        floor = 0
+        if postings > MAX_SCORED:
+            match = " OR ".join(f'"{t}"' for t in kept)
+            row = self._db.execute("SELECT rowid FROM chunk_terms WHERE chunk_terms MATCH ? ORDER BY rowid DESC "
+                                   "LIMIT 1 OFFSET ?", (match, MAX_SCORED)).fetchone()
+            floor = int(row[0]) if row else 0
+        return sorted(kept), floor
 
     def document_frequencies(self, terms: Sequence[str], scopes: Sequence[str]) -> tuple[dict[str, int], int]:
         """How many chunks within `scopes` hold each analysed term, and how many chunks there are."""

@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 from pathlib import Path
+from collections.abc import Sequence
 from typing import Annotated, Any
 
 import typer
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
 from assistant.errors import KompetensError
+from assistant.interfaces.cli_help import SwedishCommand, SwedishGroup
+from assistant.progress import IngestTracker
 from assistant.records import FileOutcome
 from assistant.scopes import slugify
 
 app = typer.Typer(
+    cls=SwedishGroup,
     help="Kompetensassistenten: sök, fråga och skriv utkast ur underlaget för kompetensförsörjning.",
     no_args_is_help=True,
     add_completion=False,
@@ -46,40 +52,68 @@ def _caller_scopes(service: Any, scopes: list[str] | None) -> tuple[str, ...]:
     return service.local_scopes(scopes)  # type: ignore[no-any-return]
 
 
-class _RichProgress:
-    """Draws ingest progress: one bar over the chunks to embed, a line per finished file."""
+class _Display:
+    """Draws an ingest's progress: a rich bar with tokens/s on a terminal, plain lines otherwise."""
 
-    def __init__(self) -> None:
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
-
-        self._bar = Progress(
-            "[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
-            TimeRemainingColumn(), console=err, transient=True,
-        )
+    def __init__(self, tracker: IngestTracker) -> None:
+        self._tracker = tracker
+        self._bar: Any = None
         self._task: Any = None
+        if console.is_terminal:
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-    def __enter__(self) -> _RichProgress:
-        self._bar.start()
+            self._bar = Progress(
+                "[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
+                TextColumn("avsnitt · {task.fields[rate]}"), TimeRemainingColumn(), console=err, transient=True,
+            )
+
+    def __enter__(self) -> _Display:
+        if self._bar is not None:
+            self._bar.start()
         return self
 
     def __exit__(self, *_: object) -> None:
-        self._bar.stop()
+        if self._bar is not None:
+            self._bar.stop()
+
+    def _rate(self) -> str:
+        rate = self._tracker.tokens_per_s()
+        return f"{rate:.0f} tokens/s" if rate else "– tokens/s"
+
+    def _documents(self) -> str:
+        t = self._tracker
+        return f"Indexerar {min(t.documents_done + 1, t.documents_total)} av {t.documents_total} dokument"
 
     def planned(self, files: int, chunks: int) -> None:
-        self._task = self._bar.add_task(f"Indexerar {files} dokument (textavsnitt)", total=chunks)
+        if self._bar is not None:
+            self._task = self._bar.add_task(self._documents(), total=chunks, rate=self._rate())
+        elif files:
+            err.print(f"Indexerar {files} dokument ({chunks} textavsnitt) …", highlight=False, soft_wrap=True)
 
     def embedded(self, chunks: int) -> None:
-        if self._task is not None:
-            self._bar.advance(self._task, chunks)
+        if self._bar is not None and self._task is not None:
+            self._bar.update(self._task, advance=chunks, rate=self._rate(), description=self._documents())
 
     def finished(self, outcome: FileOutcome) -> None:
         if outcome.status == "misslyckad":
-            self._bar.console.print(f"[red]✗[/] {outcome.path}: {outcome.message}")
+            err.print(f"[red]✗[/] {outcome.path}: {outcome.message}")
         elif outcome.status in ("ny", "ändrad"):
-            self._bar.console.print(f"[green]✓[/] {outcome.path} ({outcome.status}, {outcome.chunks} avsnitt)")
+            snap = self._tracker.snapshot()
+            line = f"{outcome.path} ({outcome.status}, {outcome.chunks} avsnitt)"
+            if self._bar is not None:
+                err.print(f"[green]✓[/] {line}", highlight=False)
+            else:
+                left = f", ca {snap['eta_s']:.0f} s kvar" if snap["eta_s"] is not None else ""
+                err.print(f"[{snap['documents_done']}/{snap['documents_total']}] {line} – {snap['passages_done']}/"
+                          f"{snap['passages_total']} avsnitt, {self._rate()}{left}", highlight=False, soft_wrap=True)
 
 
-@app.command()
+def _working(text: str) -> Any:
+    """A spinner on stderr while a command works, only when stderr is a terminal."""
+    return err.status(text, spinner="dots") if err.is_terminal else contextlib.nullcontext()
+
+
+@app.command(cls=SwedishCommand)
 def ingest(
     paths: Annotated[list[Path] | None, typer.Argument(help="Filer eller mappar (standard: corpus/).")] = None,
     scope: Annotated[str | None, typer.Option(help="Behörighet för filer utan post i manifestet.")] = None,
@@ -88,8 +122,10 @@ def ingest(
     """Indexera dokument (PDF, DOCX, Markdown, TXT, CSV, XLSX)."""
     service = _service()
     try:
-        with _RichProgress() as progress:
-            report = service.ingest(paths or [Path("corpus")], scope=scope, prune=prune, progress=progress)
+        tracker = IngestTracker()
+        with _Display(tracker) as display:
+            tracker.listeners.append(display)
+            report = service.ingest(paths or [Path("corpus")], scope=scope, prune=prune, progress=tracker)
     except KompetensError as exc:
         _fail(exc)
     summary = Table(title="Sammanfattning av indexeringen")
@@ -108,7 +144,7 @@ def ingest(
         raise typer.Exit(code=1)
 
 
-@app.command()
+@app.command(cls=SwedishCommand)
 def search(
     query: Annotated[str, typer.Argument(help="Sökfråga på svenska (eller engelska).")],
     k: Annotated[int, typer.Option("-k", help="Antal träffar.", min=1, max=100)] = 10,
@@ -118,7 +154,8 @@ def search(
     """Sök i underlaget och visa rankade textavsnitt med källa."""
     service = _service()
     try:
-        passages = service.search(query, _caller_scopes(service, scope), k)
+        with _working("Söker …"):
+            passages = service.search(query, _caller_scopes(service, scope), k)
     except KompetensError as exc:
         _fail(exc)
     if as_json:
@@ -134,7 +171,7 @@ def search(
         console.print(f"   {_snippet(p.text)}\n", highlight=False)
 
 
-@app.command()
+@app.command(cls=SwedishCommand)
 def ask(
     question: Annotated[str, typer.Argument(help="Frågan, på svenska (engelska går också).")],
     scope: ScopeOpt = None,
@@ -143,7 +180,8 @@ def ask(
     """Ställ en fråga och få ett svar med numrerade källor."""
     service = _service()
     try:
-        result = service.ask(question, _caller_scopes(service, scope))
+        with _working("Tar fram svaret …"):
+            result = service.ask(question, _caller_scopes(service, scope))
     except KompetensError as exc:
         _fail(exc)
     if as_json:
@@ -160,7 +198,7 @@ def ask(
         console.print(f"    ”{_snippet(c.quote, 200)}”", style="dim", highlight=False)
 
 
-@app.command()
+@app.command(cls=SwedishCommand)
 def draft(
     kommun: Annotated[str, typer.Option("--kommun", "-k", help="Kommunen planen gäller, t.ex. Åsele.")],
     avsnitt: Annotated[list[str] | None, typer.Option(
@@ -170,6 +208,12 @@ def draft(
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Fil att skriva till.")] = None,
     scope: ScopeOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Skriv ut utkastet som JSON (Draft-posten).")] = False,
+    year: Annotated[int | None, typer.Option(
+        "--år", "--ar", help="Planperiodens år. Standard: året efter dagens datum.")] = None,
+    access: Annotated[str, typer.Option(
+        "--behörighet", "--behorighet", help="publik (standard: bara publikt material och projektmaterial, "
+                                             "små enkätgrupper dolda) eller intern (även kommunens interna "
+                                             "underlag, märkt; kräver kommunens behörighet).")] = "publik",
 ) -> None:
     """Skriv ett utkast till handlingsplan för en kommun, med källhänvisningar."""
     if fmt not in ("md", "docx"):
@@ -177,7 +221,7 @@ def draft(
         raise typer.Exit(code=2)
     service = _service()
     try:
-        result = service.draft(kommun, avsnitt, _caller_scopes(service, scope))
+        result = service.draft(kommun, avsnitt, _caller_scopes(service, scope), year=year, access=access)
         data = service.draft_docx(result) if fmt == "docx" else None
     except KompetensError as exc:
         _fail(exc)
@@ -194,7 +238,7 @@ def draft(
         err.print(f"Utkastet för {result.kommun} är sparat i {target}.")
 
 
-@app.command()
+@app.command(cls=SwedishCommand)
 def sources(
     scope: ScopeOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Skriv ut dokumentlistan som JSON.")] = False,
@@ -208,20 +252,38 @@ def sources(
     if as_json:
         sys.stdout.write(json.dumps([d.to_dict() for d in docs], ensure_ascii=False, indent=2) + "\n")
         return
-    table = Table(title=f"Indexerade dokument ({len(docs)})")
-    for column in ("Titel", "Typ", "Kommun", "År", "Behörighet", "Avsnitt", "Fil"):
-        table.add_column(column)
+    console.print(sources_table(docs))
+
+
+_TYPE_WORDS = {"strategi": "strategi", "agenda": "agenda", "handlingsplan": "handlingsplan", "enkat": "enkät",
+               "bristlista": "bristlista", "lardom": "lärdom", "protokoll": "protokoll", "intern": "intern",
+               "ovrigt": "övrigt"}
+
+
+def sources_table(docs: Sequence[Any], width: int = 100) -> Table:
+    """The documents as a compact table that fits `width` columns: titles shortened, type and kommun as words."""
+    from assistant.scopes import kommun_name
+
+    table = Table(title=f"Indexerade dokument ({len(docs)})", box=box.SIMPLE_HEAD, pad_edge=False,
+                  title_justify="left", width=min(width, console.width))
+    table.add_column("Titel", ratio=1)  # wraps at words: long titles take two lines, never the width
+    for column, justify in (("Typ", "left"), ("Kommun", "left"), ("År", "right"), ("Behörighet", "left"),
+                            ("Avsnitt", "right")):
+        table.add_column(column, justify=justify, no_wrap=True, ratio=None)  # type: ignore[arg-type]
     for d in docs:
-        table.add_row(d.title, d.type, d.kommun or "–", str(d.year or "–"), d.scope, str(d.chunks), d.path)
-    console.print(table)
+        kommun = (kommun_name(d.kommun) or d.kommun) if d.kommun else "–"
+        table.add_row(d.title, _TYPE_WORDS.get(d.type, d.type), kommun, str(d.year or "–"), d.scope, str(d.chunks))
+    return table
 
 
-@app.command()
+@app.command(cls=SwedishCommand)
 def serve(
     host: Annotated[str, typer.Option(help="Adress att lyssna på.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port.")] = 8000,
+    ingest_paths: Annotated[list[Path] | None, typer.Option(
+        "--ingest", help="Indexera dessa filer eller mappar i bakgrunden medan servern svarar (upprepa).")] = None,
 ) -> None:
-    """Starta webbsidan och API:t."""
+    """Starta webbsidan och API:t (med --ingest indexeras underlaget i bakgrunden)."""
     # uvicorn and FastAPI load only for `serve`, so the other commands start fast.
     import uvicorn
 
@@ -232,10 +294,12 @@ def serve(
     except KompetensError as exc:
         _fail(exc)
     console.print(f"Kompetensassistenten svarar på http://{host}:{port}/ (avsluta med Ctrl+C)")
+    if ingest_paths:
+        _ingest_behind(web_app.state.service, ingest_paths)
     uvicorn.run(web_app, host=host, port=port, log_level="info")
 
 
-@app.command()
+@app.command(cls=SwedishCommand)
 def slack() -> None:
     """Kör Slack-boten över Socket Mode (KOMPETENS_SLACK_APP_TOKEN och KOMPETENS_SLACK_BOT_TOKEN)."""
     from assistant.interfaces.slack.bot import run_socket_mode  # slack_bolt loads only for `slack`
@@ -247,7 +311,7 @@ def slack() -> None:
         _fail(exc)
 
 
-@app.command(name="eval")
+@app.command(name="eval", cls=SwedishCommand)
 def evaluate(
     question_set: Annotated[Path | None, typer.Option("--set", help="Frågeuppsättning (YAML). Standard: evals/questions.yaml.")] = None,
     baseline: Annotated[bool, typer.Option("--baseline/--no-baseline", help="Kör även LangChain-baslinjen.")] = True,
@@ -278,6 +342,38 @@ def evaluate(
         err.print(f"[red]Underkänd grind:[/] {failure}")
     if doc["gates"]["failures"]:
         raise typer.Exit(code=1)
+
+
+def _ingest_behind(service: Any, paths: list[Path]) -> None:
+    """Index `paths` in a thread of the server; progress as plain lines here and on /healthz."""
+    import threading
+
+    class _Lines:
+        def planned(self, files: int, chunks: int) -> None:
+            if files:
+                console.print(f"Indexerar {files} dokument ({chunks} textavsnitt) i bakgrunden; frågor besvaras "
+                              "från det som är klart. Förlopp: /healthz", highlight=False, soft_wrap=True)
+
+        def embedded(self, chunks: int) -> None:
+            pass
+
+        def finished(self, outcome: FileOutcome) -> None:
+            snap = service.indexing.snapshot()
+            if outcome.status in ("ny", "ändrad", "misslyckad"):
+                rate = f", {snap['tokens_per_s']:.0f} tokens/s" if snap["tokens_per_s"] else ""
+                console.print(f"[{snap['documents_done']}/{snap['documents_total']}] {outcome.path}: {outcome.status}"
+                              f"{rate}", highlight=False, soft_wrap=True)
+
+    service.indexing.listeners.append(_Lines())
+    thread = service.ingest_in_background(paths)
+
+    def report() -> None:
+        thread.join()
+        snap = service.indexing.snapshot()
+        console.print(f"Indexeringen är klar: {snap['documents_done']} dokument på {snap['elapsed_s']:.0f} s"
+                      + (f" ({snap['error']})" if snap["error"] else ""), highlight=False, soft_wrap=True)
+
+    threading.Thread(target=report, daemon=True).start()
 
 
 def _evals() -> tuple[Any, Any]:

@@ -23,6 +23,8 @@ def cite(comp: SurveyComputation, doc: DocumentInfo, table: Table, passages: Seq
     passage = _passage_with(passages, segments) if segments else None
     if passage is None:
         passage = _passage_at(passages, table.header_row + 1 + comp.positions[0])
+    if passage is None:  # rows scoped per kommun (manifest row_scope): cite the table's header passage
+        passage = _passage_at(passages, table.header_row)
     if passage is None:
         return None
     quote = segments[0] if segments and segments[0] in passage.text else _first_segment(passage.text)

@@ -18,7 +18,7 @@ def compute(query: SurveyQuery, doc: DocumentInfo, table: Table, cols: SurveyCol
     base = _filter(frame, query)
     if base.empty:
         return None
-    ctx = Context(query, doc, cols, base, _filter_label(query, cols, base), where(query), can_see_rows)
+    ctx = Context(query, doc, cols, base, _filter_label(query, cols, base), where(query), can_see_rows, frame)
     return HANDLERS[query.intent](ctx)
 
 

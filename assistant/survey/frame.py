@@ -2,6 +2,10 @@
 
 Small groups: a group with fewer than `MIN_RESPONDENTS` respondents is shown as "för få svar"
 (`visible`, `suppressed_result`) unless the caller may see the raw rows of every kommun in it.
+Complementary suppression: a figure over several kommuner that includes a hidden kommun (the total
+of all kommuner, say) is hidden too, so the hidden figure cannot be got by subtracting the kommuner
+shown from it (`visible` with `full`); in a ranking of yrken, one hidden yrke is never alone
+(`intents._yrke_groups` hides the smallest shown yrke with it).
 """
 
 from __future__ import annotations
@@ -77,12 +81,37 @@ def respondents(frame: pd.DataFrame) -> int:
     return int(named.map(fold).nunique()) + int((frame["employer"] == "").sum())
 
 
-def visible(frame: pd.DataFrame, can_see_rows: CanSeeRows) -> bool:
-    """True when a group's figures may be shown: enough respondents, or the caller sees its rows."""
+def visible(frame: pd.DataFrame, can_see_rows: CanSeeRows, full: pd.DataFrame | None = None) -> bool:
+    """True when a group's figures may be shown: enough respondents, or the caller sees its rows.
+
+    With `full` (the whole table), a group must also not reveal a hidden kommun by difference: a
+    figure over several kommuner may not include one that `hidden_kommuner` hides.
+    """
+    if not _enough(frame, can_see_rows):
+        return False
+    if full is None:
+        return True
+    group = {fold(k) for k in frame["kommun"]}
+    if len(group) < 2:
+        return True
+    keys = set(frame["yrke_key"])
+    # A one-yrke group is compared with the same yrke in the other kommuner, else the whole table.
+    partition = full[full["yrke_key"].isin(keys)] if len(keys) == 1 and full["yrke_key"].nunique() > 1 else full
+    return not group & hidden_kommuner(partition, can_see_rows)
+
+
+def _enough(frame: pd.DataFrame, can_see_rows: CanSeeRows) -> bool:
     if respondents(frame) >= MIN_RESPONDENTS:
         return True
     kommuner = {k or None for k in frame["kommun"]}
     return bool(kommuner) and all(can_see_rows(k) for k in kommuner)
+
+
+def hidden_kommuner(partition: pd.DataFrame, can_see_rows: CanSeeRows) -> set[str]:
+    """Folded names of the kommuner in `partition` with too few respondents whose rows the caller
+    may not see: their figures are hidden, alone or inside any sum over several kommuner."""
+    return {fold(str(name)) for name, group in partition.groupby("kommun", sort=False)
+            if not can_see_rows(str(name) or None) and respondents(group) < MIN_RESPONDENTS}
 
 
 @dataclass(frozen=True)
@@ -96,6 +125,7 @@ class Context:
     filter_label: str
     where: str
     can_see_rows: CanSeeRows
+    full: pd.DataFrame | None = None  # the whole table: complementary suppression compares with it
 
 
 def in_sentence(name: str) -> str:
@@ -142,8 +172,9 @@ def unit_word(ctx: Context) -> str:
 def suppressed_result(ctx: Context, what: str, headers: Sequence[str]) -> SurveyComputation:
     """The answer for a base too small to show: no figure anywhere, not even the row span."""
     title = ctx.doc.title
-    text = (f"Enligt {title} kan {what} {ctx.where} inte redovisas: {TOO_FEW} (färre än {MIN_RESPONDENTS} "
-            f"svarande; filter: {ctx.filter_label}) [1].")
+    why = (f"färre än {MIN_RESPONDENTS} svarande" if respondents(ctx.base) < MIN_RESPONDENTS else
+           f"summan skulle avslöja en kommun med färre än {MIN_RESPONDENTS} svarande")
+    text = f"Enligt {title} kan {what} {ctx.where} inte redovisas: {TOO_FEW} ({why}; filter: {ctx.filter_label}) [1]."
     table_md = markdown_table(["Filter", *headers], [[ctx.filter_label, *([TOO_FEW] * len(headers))]])
     figures = {"intent": ctx.query.intent, "kommun": ctx.query.kommun, "filter": ctx.filter_label,
                "suppressed": True, "min_respondents": MIN_RESPONDENTS}

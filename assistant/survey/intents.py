@@ -26,7 +26,7 @@ from assistant.text.numbers import format_number, format_percent
 
 def _count_answers(ctx: Context) -> SurveyComputation:
     """antal_svar: responses and distinct employers in the base."""
-    if not visible(ctx.base, ctx.can_see_rows):
+    if not visible(ctx.base, ctx.can_see_rows, ctx.full):
         return suppressed_result(ctx, "antalet svar", ["Antal svar"])
     n, employers = len(ctx.base), respondents(ctx.base)
     if ctx.cols.employer:
@@ -48,7 +48,7 @@ def _rank_yrken(ctx: Context) -> SurveyComputation | None:
     if need is None:
         return None
     column, horizon = need
-    if not visible(ctx.base, ctx.can_see_rows):
+    if not visible(ctx.base, ctx.can_see_rows, ctx.full):
         return suppressed_result(ctx, f"rekryteringsbehovet {horizon_phrase(horizon)}", ["Rekryteringsbehov"])
     shown, hidden = _yrke_groups(ctx, column)
     top = shown[: ctx.query.top_n]
@@ -77,11 +77,16 @@ def _yrke_groups(ctx: Context, column: str) -> tuple[list[dict[str, Any]], list[
     hidden: list[tuple[str, str]] = []
     for key, group in ctx.base.groupby("yrke_key", sort=False):
         label, code = str(group["yrke_label"].iloc[0]), str(group["ssyk"].iloc[0])
-        if not visible(group, ctx.can_see_rows):
+        if not visible(group, ctx.can_see_rows, ctx.full):
             hidden.append((label, code))
             continue
         shown.append({"yrke": label, "ssyk": code, "behov": _number(group[column].sum()),
                       "respondenter": respondents(group), "n": len(group)})
+    if len(hidden) == 1 and shown:
+        # One hidden yrke would be the base's total minus the yrken shown: hide the smallest shown one too.
+        smallest = min(shown, key=lambda g: (g["respondenter"], g["n"], sv_key(g["yrke"])))
+        shown.remove(smallest)
+        hidden.append((smallest["yrke"], smallest["ssyk"]))
     shown.sort(key=lambda g: (-g["behov"], sv_key(g["yrke"])))
     for rank, group in enumerate(shown, 1):
         group["rank"] = rank
@@ -100,7 +105,7 @@ def _sum_need(ctx: Context) -> SurveyComputation | None:
     if need is None:
         return None
     column, horizon = need
-    if not visible(ctx.base, ctx.can_see_rows):
+    if not visible(ctx.base, ctx.can_see_rows, ctx.full):
         return suppressed_result(ctx, f"rekryteringsbehovet {horizon_phrase(horizon)}", ["Rekryteringsbehov"])
     values = ctx.base[column]
     total, n, missing = _number(values.sum()), len(ctx.base), int(values.isna().sum())
@@ -151,7 +156,7 @@ def _kommun_groups(ctx: Context, column: str) -> tuple[list[dict[str, Any]], lis
     shown: list[dict[str, Any]] = []
     hidden: list[str] = []
     for name, group in ctx.base.groupby("kommun", sort=False):
-        if not visible(group, ctx.can_see_rows):
+        if not visible(group, ctx.can_see_rows, ctx.full):
             hidden.append(str(name) or "(uppgift saknas)")
             continue
         shown.append({"kommun": str(name), "behov": _number(group[column].sum()), "n": len(group),
@@ -174,7 +179,7 @@ def _share_interest(ctx: Context) -> SurveyComputation | None:
     topics = [t for t in topics if getattr(ctx.cols, _TOPIC_FIELDS[t])]
     if not topics:
         return None
-    if not visible(ctx.base, ctx.can_see_rows):
+    if not visible(ctx.base, ctx.can_see_rows, ctx.full):
         return suppressed_result(ctx, "andelen intresserade", [f"Intresse {_TOPIC_NAMES[t]}" for t in topics])
     shares = [_interest(ctx, topic) for topic in topics]
     listing = "; ".join(f"{_TOPIC_NAMES[s['topic']]} {format_number(s['ja'])} av {format_number(s['besvarade'])} "
@@ -202,7 +207,7 @@ def _difficulty(ctx: Context) -> SurveyComputation | None:
     """svarighet: mean difficulty and the share answering 4 or 5 on a 1–5 scale."""
     if not ctx.cols.svarighet:
         return None
-    if not visible(ctx.base, ctx.can_see_rows):
+    if not visible(ctx.base, ctx.can_see_rows, ctx.full):
         return suppressed_result(ctx, "svårigheten att rekrytera", ["Svårighet"])
     values = ctx.base["svarighet"].dropna()
     if values.empty:

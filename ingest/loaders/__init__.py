@@ -23,6 +23,7 @@ from pathlib import Path
 from assistant.errors import EmptyDocument, KompetensError, UnreadableDocument, UnsupportedFormat
 from assistant.records import LoadedDocument
 from ingest.loaders._common import empty_message
+from ingest.loaders.archive import check_unpacked_size
 from ingest.loaders.docx import read_docx
 from ingest.loaders.pdf import read_pdf
 from ingest.loaders.tables import read_csv, read_xlsx
@@ -36,18 +37,21 @@ MAX_FILE_ENV = "KOMPETENS_INGEST_MAX_FILE_MB"
 _SUPPORTED_NAMES = "PDF, DOCX, Markdown, TXT, CSV, XLSX"
 
 
-def load(path: Path, max_bytes: int = 50 * 1024 * 1024) -> LoadedDocument:
+def load(path: Path, max_bytes: int = 50 * 1024 * 1024, max_unpacked: int = 200 * 1024 * 1024) -> LoadedDocument:
     """Read `path` into segments and tables, or raise a domain error with a Swedish message.
 
     Raises UnsupportedFormat for unknown suffixes, EmptyDocument when there is no text (including
     scanned PDFs without a text layer) and UnreadableDocument for missing, too large, corrupt or
-    encrypted files. Library exceptions never escape; they are kept as `__cause__`.
+    encrypted files, and DOCX/XLSX archives that unpack to more than `max_unpacked` bytes (zip
+    bombs). Library exceptions never escape; they are kept as `__cause__`.
     """
     path = Path(path)
     fmt = _format_of(path)
     data = _read_bytes(path, max_bytes)
     if not data.strip():
         raise EmptyDocument(empty_message(path))
+    if path.suffix.lower() in _ARCHIVES:
+        check_unpacked_size(path, data, max_unpacked)
     try:
         document = fmt.read(path, data)
     except KompetensError:
@@ -83,6 +87,7 @@ _FORMATS: dict[str, _Format] = {
 }
 
 SUPPORTED_SUFFIXES: frozenset[str] = frozenset(_FORMATS)
+_ARCHIVES = frozenset({".docx", ".xlsx"})
 
 
 def _format_of(path: Path) -> _Format:

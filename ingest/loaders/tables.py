@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import zipfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -167,7 +168,43 @@ def read_xlsx(path: Path, data: bytes) -> LoadedDocument:
         workbook.close()
     segments = tuple(segment for sheet_segments, _ in sheets for segment in sheet_segments)
     tables = tuple(table for _, table in sheets if table is not None)
-    return LoadedDocument(path=path, format="xlsx", segments=segments, tables=tables, title=title)
+    return LoadedDocument(path=path, format="xlsx", segments=segments, tables=tables, title=title,
+                          warnings=_formula_warnings(path, data))
+
+
+def _formula_warnings(path: Path, data: bytes) -> tuple[str, ...]:
+    """A Swedish warning when formula cells have no cached value (the file was never recalculated and
+    saved in Excel): openpyxl can only read the cached values, so those cells are indexed as empty."""
+    if not _has_formulas(data):
+        return ()
+    formulas = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+    values = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    missing: dict[tuple[str, str], int] = {}
+    try:
+        for f_sheet, v_sheet in zip(formulas.worksheets, values.worksheets, strict=True):
+            for f_row, v_row in zip(f_sheet.iter_rows(), v_sheet.iter_rows(values_only=True), strict=False):
+                for cell, value in zip(f_row, v_row, strict=False):
+                    if getattr(cell, "data_type", None) == "f" and value in (None, ""):
+                        key = (f_sheet.title, get_column_letter(cell.column))
+                        missing[key] = missing.get(key, 0) + 1
+    finally:
+        formulas.close()
+        values.close()
+    if not missing:
+        return ()
+    places = ", ".join(f"{sheet} kolumn {column} ({count} celler)" for (sheet, column), count in sorted(missing.items()))
+    return (f"Varning: Excel-filen '{path.name}' har formler utan sparade värden ({places}); de cellerna "
+            "indexerades som tomma. Öppna filen i Excel, låt den räkna om och spara den, och indexera igen.",)
+
+
+def _has_formulas(data: bytes) -> bool:
+    """True when some worksheet of the archive holds a formula element (<f>)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            return any(b"<f>" in archive.read(name) or b"<f " in archive.read(name)
+                       for name in archive.namelist() if name.startswith("xl/worksheets/") and name.endswith(".xml"))
+    except (zipfile.BadZipFile, KeyError, OSError):
+        return False
 
 
 def _read_sheet(sheet: Any) -> tuple[list[Segment], Table | None]:

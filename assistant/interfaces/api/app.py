@@ -7,12 +7,11 @@ Domain errors become HTTP statuses in one handler (`_STATUS`); nothing else reac
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from assistant.errors import (
@@ -28,7 +27,8 @@ from assistant.errors import (
     UnknownAnswer,
 )
 from assistant.interfaces.api.auth import TokenRegistry
-from assistant.interfaces.api.routes import add_api_routes, add_page_routes
+from assistant.interfaces.api.limits import BodyLimit
+from assistant.interfaces.api.routes import add_api_routes, add_docs_routes, add_page_routes
 from assistant.interfaces.api.schemas import ErrorOut, validation_message
 from assistant.service import SOURCE_NOT_FOUND, Service
 
@@ -52,13 +52,16 @@ def create_app(service: Service | None = None) -> FastAPI:
     svc = service or Service()
     app = FastAPI(title="Kompetensassistenten", version="0.1.0",
                   description="Frågor och svar med källor om kompetensförsörjning i Västerbotten.",
+                  docs_url=None, redoc_url=None,  # /docs is served offline by add_docs_routes
                   responses={401: {"model": ErrorOut}, 403: {"model": ErrorOut}, 422: {"model": ErrorOut}})
     app.state.service = svc
     app.state.tokens = TokenRegistry(svc.settings.api.tokens)
+    svc.link_key  # noqa: B018 - refuses to start (ConfigError) when Slack is configured without a link secret
     _limit_body_size(app)
     _add_error_handlers(app)
     add_api_routes(app)
     add_page_routes(app)
+    add_docs_routes(app)
     if svc.settings.slack.signing_secret and svc.settings.slack.bot_token:
         # slack_bolt is heavy and only needed with Slack configured: import it only then.
         from assistant.interfaces.slack import bot
@@ -68,11 +71,8 @@ def create_app(service: Service | None = None) -> FastAPI:
 
 
 def _limit_body_size(app: FastAPI) -> None:
-    @app.middleware("http")
-    async def refuse_large_bodies(request: Request, call_next: Any) -> Response:
-        if int(request.headers.get("content-length") or 0) > MAX_BODY_BYTES:
-            return JSONResponse({"detail": "Begäran är för stor."}, status_code=413)
-        return await call_next(request)  # type: ignore[no-any-return]
+    # Counts streamed bytes too: a chunked body (no Content-Length) is capped at the same limit.
+    app.add_middleware(BodyLimit, limit=MAX_BODY_BYTES)
 
 
 def _add_error_handlers(app: FastAPI) -> None:

@@ -27,3 +27,17 @@ def caller_scopes(request: Request, _: Any = Depends(_bearer)) -> tuple[str, ...
 
 Svc = Annotated[Service, Depends(get_service)]
 Caller = Annotated[tuple[str, ...], Depends(caller_scopes)]
+
+
+def source_scopes(source_id: str, request: Request, granted: Caller,
+                  b: Annotated[str | None, Query(max_length=400, description="Signerad länk: behörigheter.")] = None,
+                  exp: Annotated[str | None, Query(max_length=20, description="Signerad länk: giltig till.")] = None,
+                  sig: Annotated[str | None, Query(max_length=100, description="Signerad länk: signatur.")] = None,
+                  ) -> tuple[str, ...]:
+    """The scopes for one source: the token's, widened by a signed link's for that source (if given)."""
+    if b is None and exp is None and sig is None:
+        return granted
+    return get_service(request).link_scopes(source_id, b or "", exp or "", sig or "", granted)
+
+
+SourceScopes = Annotated[tuple[str, ...], Depends(source_scopes)]

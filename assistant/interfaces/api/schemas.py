@@ -11,11 +11,12 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
 from assistant.answer.followup import MAX_QUESTION, check_question
-from assistant.draft.request import SECTION_KEYS, check_kommun, check_sections
+from assistant.draft.request import MAX_YEAR, MIN_YEAR, SECTION_KEYS, check_kommun, check_sections
 from assistant.errors import InvalidDraftRequest, InvalidRating
 from assistant.index.feedback import parse_rating
 
 MAX_COMMENT = 2000
+MAX_PREVIOUS = 3
 
 ScopeList = Annotated[
     list[Annotated[str, Field(max_length=100)]] | None,
@@ -40,12 +41,27 @@ def _rating(value: Any) -> int:
         raise ValueError(str(exc)) from None
 
 
+def previous_questions(value: list[str]) -> list[str]:
+    """Earlier questions of a conversation: at most MAX_PREVIOUS, each at most MAX_QUESTION characters."""
+    if len(value) > MAX_PREVIOUS:
+        raise ValueError(f"Skicka högst {MAX_PREVIOUS} tidigare frågor (det kom {len(value)}).")
+    for number, text in enumerate(value, start=1):
+        if len(text.strip()) > MAX_QUESTION:
+            raise ValueError(f"Tidigare fråga {number} får vara högst {MAX_QUESTION} tecken (den har {len(text.strip())}).")
+    return [text.strip() for text in value if text.strip()]
+
+
 class AskRequest(_Request):
     question: str = Field(description=f"Frågan på svenska, högst {MAX_QUESTION} tecken.",
                           examples=["Vilka bristyrken rapporterade arbetsgivarna i Åsele?"])
+    previous: list[str] = Field(
+        default_factory=list, description=f"Samtalets tidigare frågor, äldst först (högst {MAX_PREVIOUS}): "
+                                          "en följdfråga som ”Och i Dorotea?” läses mot dem.",
+        examples=[["Vilka bristyrken rapporterade arbetsgivarna i Åsele?"]])
     scopes: ScopeList = None
 
     _question = field_validator("question")(question_text)
+    _previous = field_validator("previous")(previous_questions)
 
 
 class DraftRequest(_Request):
@@ -54,6 +70,15 @@ class DraftRequest(_Request):
                                       description=f"Avsnitt att skriva (standard: alla): {', '.join(SECTION_KEYS)}.")
     format: Literal["json", "docx"] = Field("json", description="json (utkastet med Markdown) eller docx (Word-fil).")
     scopes: ScopeList = None
+    year: int | None = Field(None, alias="år", ge=MIN_YEAR, le=MAX_YEAR,
+                             description="Planperiodens år (standard: året efter dagens datum).", examples=[2027])
+    access: Literal["publik", "intern"] = Field(
+        "publik", alias="behörighet",
+        description="publik (standard): bara publikt material och projektmaterial, enkätgrupper under fem svarande "
+                    "dolda – oavsett anroparens behörigheter. intern: även kommunens interna underlag, märkt "
+                    "”Internt underlag – ej för publicering”; kräver kommunens behörighet.")
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
     @field_validator("kommun")
     @classmethod
@@ -101,6 +126,7 @@ class AnswerOut(BaseModel):
     mode: str
     fallback: bool
     answer_id: str | None
+    question: str | None = Field(None, description="En följdfråga så som den besvarades (med det den bygger på).")
 
 
 class PassageOut(BaseModel):
@@ -120,8 +146,17 @@ class PassageOut(BaseModel):
     sheet: str | None
 
 
+class NeighbourOut(BaseModel):
+    """A passage just before or after the cited one, in the same document."""
+
+    source_id: str
+    text: str
+    page: int | None
+    section: str | None
+
+
 class SourceOut(BaseModel):
-    """One chunk as the source view shows it."""
+    """One chunk as the source view shows it, with its neighbours and a signed link to the original file."""
 
     source_id: str
     doc_id: str
@@ -136,6 +171,9 @@ class SourceOut(BaseModel):
     section: str | None
     rows: list[int] | None
     sheet: str | None
+    before: list[NeighbourOut] = Field(default_factory=list, description="Avsnitten närmast före.")
+    after: list[NeighbourOut] = Field(default_factory=list, description="Avsnitten närmast efter.")
+    original_url: str | None = Field(None, description="Kortlivad signerad länk till originalfilen (PDF: #page=N).")
 
 
 class DocumentOut(BaseModel):
@@ -153,11 +191,19 @@ class DocumentOut(BaseModel):
     replaces: str | None
 
 
+class DraftSourceOut(BaseModel):
+    title: str
+    path: str
+    scope: str
+    citations: list[int]
+
+
 class DraftSectionOut(BaseModel):
     key: str
     heading: str
     markdown: str
     gaps: int
+    sources: list[DraftSourceOut] = Field(default_factory=list, description="Källor som avsnittet använder.")
 
 
 class DraftOut(BaseModel):
@@ -170,6 +216,8 @@ class DraftOut(BaseModel):
     scopes: list[str]
     mode: str
     fallback: bool
+    access: str = Field("publik", description="publik eller intern.")
+    period: str = Field("", description="Planperioden.")
     markdown: str
 
 
@@ -179,11 +227,33 @@ class FeedbackOut(BaseModel):
     rating: int
 
 
+class IndexingOut(BaseModel):
+    """Indexering i bakgrunden (`kompetens serve --ingest`): frågor besvaras från det som är klart."""
+
+    state: str = Field(description="idle, running, done eller failed.")
+    running: bool
+    documents_done: int
+    documents_total: int
+    documents_failed: int = 0
+    passages_done: int
+    passages_total: int
+    tokens_done: int = 0
+    tokens_per_s: float | None = None
+    elapsed_s: float = 0.0
+    eta_s: float | None = Field(None, description="Uppskattad tid kvar i sekunder.")
+    last_path: str | None = None
+    error: str | None = None
+
+
 class HealthOut(BaseModel):
     status: str
     index_loaded: bool
     documents: int = Field(description="Dokument som anroparen får se.")
     store: str = Field(description="Vektorlagret: inbäddad eller server.")
+    chunks: int | None = Field(None, description="Textavsnitt i katalogen (alla behörigheter).")
+    vectors: int | None = Field(None, description="Vektorer i vektorlagret.")
+    error: str | None = Field(None, description="Varför indexet inte kan läsas (status fel).")
+    indexing: IndexingOut | None = Field(None, description="Pågående eller senaste indexering i servern.")
 
 
 class ErrorOut(BaseModel):
@@ -193,7 +263,7 @@ class ErrorOut(BaseModel):
 _FIELDS = {
     "question": "Frågan", "scopes": "Behörigheterna", "scope": "Behörigheterna", "kommun": "Kommunen",
     "avsnitt": "Avsnitten", "format": "Formatet", "answer_id": "answer_id", "rating": "Betyget",
-    "comment": "Kommentaren", "q": "Sökfrågan", "k": "Antalet träffar",
+    "comment": "Kommentaren", "q": "Sökfrågan", "k": "Antalet träffar", "previous": "De tidigare frågorna",
 }
 
 

@@ -1,0 +1,145 @@
+"""Scoring evidence units against a question: IDF-weighted terms, retrieval rank, the kind of value
+asked for, and the kommun constraint (which documents may answer for a named kommun).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from assistant.answer.question import Question, mentioned_kommuner
+from assistant.answer.units import LIST, ROW, Unit, is_contact
+from assistant.records import Passage
+from assistant.text.analyzer import analyze, held_terms
+
+Frequencies = Callable[[Sequence[str]], tuple[dict[str, int], int]]
+
+PROXIMITY_WORDS = 8  # a regional text speaks of a kommun when a question word stands this near its name
+# Words that stand for each other in the documents (stems): "diarienummer" is written "Dnr".
+SYNONYMS = {"diarienumm": ("dnr",), "dnr": ("diarienumm",), "kontaktperson": ("kontakt",)}
+MIN_SHARE = 0.25  # a unit must hold this weighted share of the question's terms to answer it
+SURVEY_RECORD_CELLS = 9  # a response row has ~19 columns; a summary table's row (per kommun, per yrke) ~7
+
+QUESTION_WORDS = frozenset(analyze(
+    "vad hur vilka vilken vilket varför när var finns fanns säger sägs står ska skall kommer många mycket "
+    "gäller berätta beskriv förklara ange lista nämn enligt stor störst största ingår ofta länge snabbt "
+    "tidigt sent igen egentligen just nu jämför jämförelse skillnad mellan respektive och"
+))
+NUMBER_WORDS = r"(en|ett|två|tre|fyra|fem|sex|sju|åtta|nio|tio|elva|tolv|femton|tjugo)"
+_DATE = re.compile(
+    r"\b(\d{4}-\d{2}-\d{2}|\d{1,2} (januari|februari|mars|april|maj|juni|juli|augusti|september|oktober|"
+    r"november|december)( \d{4})?|(januari|februari|mars|april|maj|juni|juli|augusti|september|oktober|"
+    r"november|december) \d{4}|(våren|hösten|sommaren|vintern) \d{4}|(19|20)\d{2})\b", re.I)
+_EXPECT = {
+    "andel": re.compile(r"\d ?(%|procent)"),
+    "antal": re.compile(rf"\d|\b{NUMBER_WORDS}\b", re.I),
+    "datum": _DATE,
+    "person": re.compile(r"\b[A-ZÅÄÖ][a-zåäöé]+ [A-ZÅÄÖ][a-zåäöé]+(?:-[A-ZÅÄÖ][a-zåäöé]+)?\b"),
+}
+_EXPECT_BONUS = 0.35
+_KOMMUN_BONUS = 0.15  # a unit that names the asked kommun beats one that speaks of all of them
+_SUPERLATIVE = re.compile(r"\b(störst\w*|flest|högst\w*|mest|näst störst\w*|vanligast\w*|viktigast\w*)\b",
+                          re.IGNORECASE)
+_COUNTS_KOMMUNER = re.compile(r"\bhur många kommuner\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Scored:
+    unit: Unit
+    score: float
+    share: float  # weighted share of the question's terms the unit (with its context) holds
+
+
+class Scorer:
+    """Scores units against one question: IDF-weighted terms, retrieval rank, expected value."""
+
+    def __init__(self, question: Question, passages: Sequence[Passage], frequencies: Frequencies | None) -> None:
+        kommun_terms = {t for k in question.kommuner for t in analyze(k)}
+        self.question = question
+        self.passages = passages
+        self.wanted = {t for t in analyze(question.text) if t not in QUESTION_WORDS and t not in kommun_terms
+                       and (len(t) > 1 or t.isdigit())}
+        self.weights = _weights(sorted(self.wanted), frequencies)
+        self.whole = sum(self.weights.values()) or 1.0
+        self._context = [set(analyze(f"{p.title} {p.section or ''}")) for p in passages]
+
+    def score(self, unit: Unit, exclude: frozenset[str] = frozenset(), whole: bool = False) -> Scored:
+        """How well `unit` answers; a list counts by its best item unless `whole` (a list question)."""
+        wanted = self.wanted - exclude
+        total = sum(self.weights[t] for t in wanted) or 1.0
+        context = self._context[unit.passage]
+        if unit.kind == ROW:  # a column name ("Koppling till bristyrke") is every row's: context, not content
+            context = context | set(analyze(" ".join(c for c, _ in unit.cells)))
+            texts = [" ".join(v for _, v in unit.cells)]
+        elif unit.kind == LIST and not whole:
+            texts = [f"{unit.lead} {item}" for item in unit.items]
+        else:
+            texts = [unit.text]
+        share = max(self._share(text, wanted, context, total) for text in texts or [unit.text])
+        score = share + 0.5 / (unit.passage + 2)
+        if self._expected(unit.text):
+            score += _EXPECT_BONUS
+        if self.question.kommuner and set(self.question.kommuner) & set(mentioned_kommuner(unit.text)):
+            score += _KOMMUN_BONUS
+        if _SUPERLATIVE.search(self.question.text) and _SUPERLATIVE.search(unit.text):
+            score += _KOMMUN_BONUS  # "störst behov" asks for the unit that says which is largest
+        if unit.noise and not (self.question.asks == "person" and is_contact(unit.text)):
+            score *= 0.3
+        return Scored(unit, score, share)
+
+    def _share(self, text: str, wanted: set[str], context: set[str], total: float) -> float:
+        held = held_terms(wanted, with_synonyms(set(analyze(text))))
+        near = held_terms(wanted, context) - held
+        return (sum(self.weights[t] for t in held) + 0.5 * sum(self.weights[t] for t in near)) / total
+
+    def _expected(self, text: str) -> bool:
+        """The unit holds the kind of value asked for (a figure, a share, a date, a name)."""
+        if self.question.asks == "antal" and _COUNTS_KOMMUNER.search(self.question.text):
+            return len(mentioned_kommuner(text)) >= 3  # "hur många kommuner": the kommuner named
+        expected = _EXPECT.get(self.question.asks or "")
+        return expected is not None and expected.search(text) is not None
+
+
+def is_survey_record(unit: Unit, passage: Passage) -> bool:
+    """One employer's survey response (a long row of a survey's response table): the survey stage
+    computes figures from these; answers quote the survey's own summaries instead."""
+    return unit.kind == ROW and passage.type == "enkat" and len(unit.cells) >= SURVEY_RECORD_CELLS
+
+
+def allowed(unit: Unit, passage: Passage, kommuner: Sequence[str], wanted: set[str] | None = None) -> bool:
+    """A unit may answer for `kommuner` when its document is theirs, or regional and speaks of one.
+
+    A regional text speaks of a kommun when it names it near a word of the question ("Plats: Lycksele"
+    in a list of who attended does not make the attendees Lycksele's).
+    """
+    if not kommuner:
+        return True
+    if passage.kommun is not None:
+        return passage.kommun in kommuner
+    if any(k in mentioned_kommuner(f"{passage.section or ''} {passage.title}") for k in kommuner):
+        return True
+    named = mentioned_kommuner(passage.text)
+    return any(_near(passage.text, k, wanted) for k in kommuner if k in named)
+
+
+def _near(text: str, kommun: str, wanted: set[str] | None) -> bool:
+    if not wanted:
+        return True
+    tokens = re.findall(r"[0-9A-Za-zÅÄÖåäöéü]+", text)
+    folded_name = analyze(kommun)
+    places = [i for i, tok in enumerate(tokens) if set(analyze(tok)) & set(folded_name)]
+    hits = [i for i, tok in enumerate(tokens) if held_terms(wanted, with_synonyms(set(analyze(tok))))]
+    return any(abs(a - b) <= PROXIMITY_WORDS for a in places for b in hits)
+
+
+def with_synonyms(terms: set[str]) -> set[str]:
+    return terms | {alias for t in terms for alias in SYNONYMS.get(t, ())}
+
+
+def _weights(terms: Sequence[str], frequencies: Frequencies | None) -> dict[str, float]:
+    if frequencies is None or not terms:
+        return {t: 1.0 for t in terms}
+    df, total = frequencies(terms)
+    return {t: math.log((total + 1) / (df.get(t, 0) + 0.5)) for t in terms}
