@@ -198,3 +198,42 @@ def test_text_that_instructs_the_assistant_is_never_an_answer() -> None:
     ps = [passage(injected, "Åsele", 1)]
     text, _ = answer_of("Vilka bristyrken prioriterar Åsele?", ps)
     assert "Ignorera" not in text and "lastbilsförare" in text
+
+
+def test_a_part_that_only_swaps_the_kommun_makes_one_comparison() -> None:
+    text = "Hur många arbetsgivare svarade i Umeå och hur många i Vilhelmina?"
+    assert split_parts(text) == (text,)
+    assert analyze_question(text).kind == "jämförelse"
+
+
+def test_comparison_blocks_hold_only_what_names_their_kommun() -> None:
+    regional = ("I Vilhelmina var svarsfrekvensen 60 procent och i Åsele 58 procent. "
+                "Dorotea och Vilhelmina samarbetar om ett branschråd.")
+    ps = [passage(regional, None, 1, title="Lärdom: enkäten")]
+    text, citations = answer_of("Jämför svarsfrekvensen i Åsele och Dorotea.", ps)
+    dorotea = text.split("**Dorotea:**", 1)[1]
+    assert "58 procent" not in dorotea
+    assert "inget om Dorotea" in dorotea
+    assert_attributed(text, citations)
+
+
+def test_a_question_about_what_the_material_never_mentions_gets_no_answer() -> None:
+    ps = [passage("Inom transport ställer omställningen nya krav på förarnas kompetens.", None, 1,
+                  title="Agenda")]
+    question = analyze_question("Vilka krav ställs för att få uppehållstillstånd som doktorand?")
+
+    def frequencies(terms):  # 'uppehållstillstånd' and 'doktorand' occur in no document
+        return {t: (0 if t.startswith(("uppehåll", "doktorand", "tillstånd")) else 3) for t in terms}, 40
+
+    assert compose(question, ps, frequencies).lines == ()
+
+
+def test_a_list_that_stands_in_one_cell_is_answered_from_that_cell() -> None:
+    rows = ("Nr: 5 | Prioritering: En nytänkande smart region | Delprioriteringar: 5.1 Innovation; 5.2 Digitalisering\n"
+            "Nr: 6 | Prioritering: En region rik på kompetenser | Delprioriteringar: 6.1 Kapacitet för samverkan; "
+            "6.2 Ett tillgängligt utbildningsutbud")
+    ps = [passage(rows, None, 1, rows=True, title="RUS 2020–2030", type_="strategi")]
+    text, citations = answer_of("Vilka delprioriteringar ingår i prioriteringen En region rik på kompetenser?", ps)
+    assert first_sentence(text).startswith("Delprioriteringar för ”6”: 6.1 Kapacitet för samverkan")
+    assert "5.1" not in text
+    assert_attributed(text, citations)

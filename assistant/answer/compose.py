@@ -20,14 +20,14 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from assistant.answer.question import Question, fold
+from assistant.answer.question import Question, fold, mentioned_kommuner
 from assistant.answer.score import (
     MIN_SHARE, NUMBER_WORDS, QUESTION_WORDS, Frequencies, Scored, Scorer, allowed, is_survey_record,
 )
 from assistant.answer.units import LIST, ROW, SENTENCE, Unit, is_contact, units_of
 from assistant.cite.assemble import Line, Span
 from assistant.records import Passage
-from assistant.text.analyzer import analyze
+from assistant.text.analyzer import analyze, analyze_token
 
 CONSIDERED_PASSAGES = 24  # the retrieved passages plus the rest of their tables
 MAX_SUPPORT = {"fakta": 3, "förklaring": 4, "lista": 2, "jämförelse": 1}
@@ -47,7 +47,7 @@ MAX_LIST_ROWS = 12
 _LIST_VERBS = frozenset(analyze(
     "planerar planera planeras planerade prioriterar prioritera prioriteras prioriterade genomför genomföra "
     "genomförs satsar satsa arbetar gör görs har hade finns fanns innehåller tar upp nämns nämner ingår "
-    "erbjuder erbjuds driver drivs pågår"
+    "erbjuder erbjuds driver drivs pågår följer följa följs innehåller"
 ))
 _COLUMN_WORDS = frozenset(analyze(
     "ansvarig ansvarar ansvarade ansvaret tidplan målnivå mål målet utgångsläge koppling kopplas kopplad "
@@ -76,7 +76,8 @@ def compose(question: Question, passages: Sequence[Passage], frequencies: Freque
         return Composition(tuple(_english_answer(scorer, units)))
     if question.kind == "jämförelse" and len(question.kommuner) > 1:
         return _compare(question, scorer, units)
-    own = [u for u in units if allowed(u, passages[u.passage], question.kommuner, scorer.wanted)]
+    own = [u for u in units if allowed(u, passages[u.passage], question.kommuner, scorer.wanted,
+                                       strict=question.side_by_side)]
     lines = _answer(question, scorer, own)
     if not lines and question.kommuner:
         return Composition((), tuple(question.kommuner))
@@ -144,9 +145,13 @@ def _list_answer(question: Question, scorer: Scorer, units: Sequence[Unit]) -> l
     best_list = max(lists, key=lambda s: s.score, default=None)
     rows = _table_rows(question, scorer, [s for s in scored if s.unit.kind == ROW])
     row_score = max((s.score for s in rows), default=0.0)
+    where = scorer.passages[best_list.unit.passage] if best_list is not None else None
     list_named = best_list is not None and bool(
-        noun & set(analyze(f"{best_list.unit.lead} {scorer.passages[best_list.unit.passage].section or ''}")))
+        noun & set(analyze(f"{best_list.unit.lead} {where.section or ''} {where.title}")))  # type: ignore[union-attr]
     table_named = bool(rows) and bool(noun & _table_heading(rows[0].unit, scorer.passages[rows[0].unit.passage]))
+    in_column = _noun_column(question, scorer, [s.unit for s in scored if s.unit.kind == ROW])
+    if in_column:
+        return in_column
     if best_list is not None and list_named and not table_named:
         return _list_lines(best_list.unit, scorer.passages[best_list.unit.passage].section)
     if rows and table_named and not list_named:
@@ -160,19 +165,48 @@ def _list_answer(question: Question, scorer: Scorer, units: Sequence[Unit]) -> l
     return []
 
 
+def _noun_column(question: Question, scorer: Scorer, rows: Sequence[Unit]) -> list[Line]:
+    """A list that stands in one cell: "Vilka delprioriteringar ingår i prioritering 6?" → the
+    Delprioriteringar cell of the row whose other cells match the rest of the question."""
+    head = _list_head(question.text)
+    if head is None:
+        return []
+    noun = analyze_token(head.lower())[0]
+    candidates = []
+    for row in rows:  # the column is named by the noun itself ("Delprioriteringar"), not merely holds it
+        column = next(((c, v) for c, v in row.cells[1:] if analyze_token(c.split()[0].lower())[0] == noun), None)
+        if column is not None:
+            candidates.append((scorer.score(row, exclude=frozenset(noun)), column))
+    if not candidates:
+        return []
+    best, (column, value) = max(candidates, key=lambda c: c[0].score)
+    if best.share < MIN_SHARE:
+        return []
+    return [Line(f"{column} för ”{best.unit.cells[0][1]}”: {value}.", (_span(best.unit),))]
+
+
 def _list_noun(question: str) -> set[str]:
     """Stems of the noun a list question lists: 'Vilka prioriterade bristyrken …' → {bristyrk}.
 
-    An adjective before the noun ('prioriterade', 'viktigaste') is left out, so a table headed
-    "Prioriterade insatser" is not taken for a list of bristyrken.
+    An adjective before the noun ('prioriterade', 'viktigaste'), a number ('fyra') or a genitive
+    ('Umeås') is passed over, so a table headed "Prioriterade insatser" is not taken for a list of
+    bristyrken.
     """
-    m = re.search(rf"\b(?:vilka|vilken|vilket|lista|nämn)\s+(?:(?:{NUMBER_WORDS[1:-1]})\s+|\d+\s+)?(\w+)(?:\s+(\w+))?",
-                  question, re.IGNORECASE)
+    head = _list_head(question)
+    return set(analyze(head)) - QUESTION_WORDS if head else set()
+
+
+def _list_head(question: str) -> str | None:
+    m = re.search(r"\b(?:vilka|vilken|vilket|lista|nämn|räkna upp|ange)\s+(.*)", question, re.IGNORECASE)
     if not m:
-        return set()
-    first, second = m.groups()
-    head = second if second and re.search(r"(ade|ande|aste|iga|ska|nya|e)$", first.lower()) else first
-    return set(analyze(head)) - QUESTION_WORDS
+        return None
+    words = [w for w in re.findall(r"[\wåäöÅÄÖ]+", m.group(1))
+             if not re.fullmatch(rf"(?:{NUMBER_WORDS[1:-1]}|\d+|är|de|den|det)", w, re.IGNORECASE)
+             and not (w[:1].isupper() and w.endswith("s"))]
+    if not words:
+        return None
+    first, second = words[0], (words[1] if len(words) > 1 else None)
+    return second if second and re.search(r"(ade|ande|aste|iga|ska|nya|e)$", first.lower()) else first
 
 
 def _table_heading(unit: Unit, passage: Passage) -> set[str]:
@@ -224,11 +258,13 @@ def _fact_answer(question: Question, scorer: Scorer, units: Sequence[Unit]) -> l
     scored = sorted((scorer.score(u) for u in units), key=lambda s: (-s.score, s.unit.passage, s.unit.position))
     scored = [s for s in scored if (s.share >= MIN_SHARE or (s.unit.kind == ROW and s.share > 0))
               and (not s.unit.noise or (question.asks == "person" and is_contact(s.unit.text)))]
-    if not scored:
-        return []
+    if not scored or scorer.mostly_absent():
+        return []  # the question is about something the material never mentions ("doktorand")
     best = scored[0]
     chosen = [best]
-    for cand in scored[1:]:
+    for cand in scored:
+        if cand is best:
+            continue
         limit = MAX_SUPPORT_DIRECT if question.asks and question.kind == "fakta" else MAX_SUPPORT.get(question.kind, 2)
         if len(chosen) > limit:
             break
@@ -252,6 +288,8 @@ def _heading_label(question: Question, passage: Passage, unit: Unit) -> list[Lin
     if (unit.kind != SENTENCE or not _WHICH.match(question.text) or not heading or heading == passage.title
             or len(heading.split()) > 10 or fold(heading) in fold(unit.text) or heading.startswith("Sida ")):
         return []
+    if not set(analyze(heading)) & set(analyze(question.text)) - QUESTION_WORDS:
+        return []  # "Syfte" says nothing the question asks about
     return [Line(f"**{heading}:**")]
 
 
@@ -286,7 +324,8 @@ def _compare(question: Question, scorer: Scorer, units: Sequence[Unit]) -> Compo
     lines: list[Line] = []
     missing = []
     for kommun in question.kommuner:
-        own = [u for u in units if allowed(u, scorer.passages[u.passage], (kommun,), scorer.wanted)]
+        # Side by side, each kommun's block holds only what its own documents, or a text naming it, say.
+        own = [u for u in units if _speaks_of(u, scorer.passages[u.passage], kommun)]
         sub = replace(question, kommuner=(kommun,),
                       kind="lista" if question.kind == "jämförelse" and _asks_list(question) else "fakta")
         block = _answer(sub, scorer, own)
@@ -299,6 +338,12 @@ def _compare(question: Question, scorer: Scorer, units: Sequence[Unit]) -> Compo
     if len(missing) == len(question.kommuner):
         return Composition((), tuple(missing))
     return Composition(tuple(lines), tuple(missing))
+
+
+def _speaks_of(unit: Unit, passage: Passage, kommun: str) -> bool:
+    if passage.kommun is not None:
+        return passage.kommun == kommun
+    return kommun in mentioned_kommuner(unit.text)
 
 
 def _asks_list(question: Question) -> bool:

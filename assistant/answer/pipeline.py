@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from assistant import retrieval, survey
 from assistant.answer import gate, llm
 from assistant.answer.compose import compose, evidence
-from assistant.answer.question import Question, analyze_question, for_part, swap_kommuner
+from assistant.answer.question import Question, analyze_question, for_part, mentioned_kommuner, swap_kommuner
 from assistant.cite.assemble import Line, Span, assemble
 from assistant.deps import Deps
 from assistant.errors import GenerationFailed
@@ -79,17 +79,19 @@ def _answer_part(deps: Deps, part: Question, scopes: tuple[str, ...], covered: s
     clock.lap("enkät_ms")
     if figures:
         return _Part(figures, mode="enkät")
-    passages = retrieval.retrieve(deps.index, deps.embedder, part.text, scopes, ANSWER_PASSAGES,
+    if part.kind == "jämförelse" and len(part.kommuner) > 1:
+        return _side_by_side(deps, part, scopes, covered, clock)
+    passages = retrieval.retrieve(deps.index, deps.embedder, part.search_text, scopes, ANSWER_PASSAGES,
                                   deps.settings.retrieval)
     clock.lap("sökning_ms")
 
     def frequencies(terms: Sequence[str]) -> tuple[dict[str, int], int]:
         return deps.index.lexical.document_frequencies(terms, scopes)
 
-    if not gate.assess(part.text, passages, deps.settings.answer, frequencies).relevant:
+    if not gate.assess(part.search_text, passages, deps.settings.answer, frequencies).relevant:
         return _Part(missing=uncovered)
     passages = with_whole_tables(deps, current_first(deps, passages, scopes, part.year), scopes,
-                                 every_table=part.column is not None)
+                                 every_table=part.column is not None or part.kind == "lista")
     units = evidence(part, passages, frequencies) if deps.chat_model is not None else []
     if units:
         try:
@@ -103,6 +105,28 @@ def _answer_part(deps: Deps, part: Question, scopes: tuple[str, ...], covered: s
             result.fallback = True
             return result
     return _extractive(part, passages, frequencies, uncovered)
+
+
+def _side_by_side(deps: Deps, part: Question, scopes: tuple[str, ...], covered: set[str], clock: _Clock) -> _Part:
+    """A comparison of named kommuner: each kommun's question asked on its own, under its name."""
+    kind = "lista" if part.text.lower().startswith(("vilka", "vilken typ")) else "fakta"
+    out = _Part()
+    for kommun in part.kommuner:
+        one = replace(part, text=swap_kommuner(part.text, part.kommuner, (kommun,)), kommuner=(kommun,), kind=kind,
+                      side_by_side=True)
+        result = _answer_part(deps, one, scopes, covered, clock)
+        offset = len(out.passages)
+        out.passages += result.passages
+        out.lines.append(Line(f"**{kommun}:**"))
+        if not result.answered:
+            out.lines.append(Line(f"Underlaget innehåller inget om {kommun} som besvarar frågan."))
+            continue
+        out.lines += [replace(line, spans=tuple(Span(s.passage + offset, s.start, s.end) for s in line.spans))
+                      for line in result.lines]
+        out.mode = result.mode
+    if all(line.text.startswith(("**", "Underlaget")) for line in out.lines):
+        return _Part(missing=tuple(k for k in part.kommuner if k not in covered))
+    return out
 
 
 def _extractive(part: Question, passages: list[Passage], frequencies: gate.Frequencies,
@@ -181,7 +205,10 @@ def _missing_text(kommuner: Sequence[str]) -> str:
 def _survey_lines(deps: Deps, part: Question, scopes: tuple[str, ...]) -> list[Line] | None:
     """The survey's computed answer; a comparison of named kommuner gets one figure per kommun
     when the survey's own answer does not already set them side by side."""
-    whole = _survey(deps, part.text, scopes)
+    asked = part.text
+    if part.context and part.kommuner and not mentioned_kommuner(asked):
+        asked = f"{asked.rstrip('?. ')} i {part.kommuner[0]}?"  # "… hur många hade fått den?" of Åsele
+    whole = _survey(deps, asked, scopes)
     if whole is None:
         return None
     side_by_side = any(isinstance(r, dict) and "kommun" in r for r in whole.figures.get("rows") or ())

@@ -33,7 +33,7 @@ _ASKS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("andel", re.compile(r"\b(hur stor andel|andel(en)?|hur manga procent|svarsfrekvens\w*|procent)\b")),
     ("antal", re.compile(r"\b(hur manga|hur mycket|hur stor|hur stort|antal(et)?|hur lange|how many|how much)\b")),
     ("datum", re.compile(r"\b(nar|vilket datum|vilken dag|vilket ar|sedan nar|when)\b")),
-    ("person", re.compile(r"\b(vem|vilka personer|vilken person|who|kontaktperson)\b")),
+    ("person", re.compile(r"\b(vem|vilka personer|vilken person|vilka ar|who|kontaktperson)\b")),
 )
 
 _LIST_CUE = re.compile(
@@ -87,6 +87,13 @@ class Question:
     language: str = "sv"
     follow_up: bool = False
     original: str = ""
+    context: str = ""  # the rest of a multi-part question, for a part that refers back to it
+    side_by_side: bool = False  # one kommun's part of a comparison: only text naming it answers
+
+    @property
+    def search_text(self) -> str:
+        """What to search and score with: the question, and the question it is part of."""
+        return f"{self.text} {self.context}".strip()
 
 
 def fold(text: str) -> str:
@@ -132,11 +139,13 @@ def analyze_question(text: str, previous: Sequence[str] = ()) -> Question:
 
 
 def for_part(question: Question, part: str) -> Question:
-    """The analysis of one part of a multi-part question; kommuner of the whole carry over."""
+    """The analysis of one part of a multi-part question; kommuner of the whole carry over, and a part
+    that refers back ("… och hur många hade fått den?") carries the whole question as its context."""
     sub = analyze_question(part)
     kommuner = sub.kommuner or question.kommuner
     return replace(sub, kommuner=kommuner, year=sub.year or question.year,
-                   kind="jämförelse" if len(kommuner) > 1 and sub.kind == "fakta" else sub.kind)
+                   kind="jämförelse" if len(kommuner) > 1 and sub.kind == "fakta" else sub.kind,
+                   context=question.text if _REFERS_BACK.search(part) else "")
 
 
 def asks_for(folded: str) -> str | None:
@@ -170,11 +179,22 @@ def split_parts(text: str) -> tuple[str, ...]:
     for sentence in sentences:
         pieces = [p.strip(" ,") for p in _PART_SPLIT.split(sentence) if p.strip(" ,")]
         if len(pieces) > 1 and all(len(p.split()) >= 3 for p in pieces) \
-                and not any(_REFERS_BACK.search(p) for p in pieces[1:]):
+                and not any(_elliptic(p) for p in pieces[1:]):
             parts += [p if p.endswith("?") else p + "?" for p in pieces]
         else:
             parts.append(sentence)
     return tuple(parts)
+
+
+def _elliptic(part: str) -> bool:
+    """A part that only swaps a place ("… och hur många i Vilhelmina?"): one question about two kommuner."""
+    words = [w for w in fold(part).split() if w not in _ELLIPSIS_WORDS]
+    named = {fold(k) for k in mentioned_kommuner(part)} | {fold(k) + "s" for k in mentioned_kommuner(part)}
+    return all(w in named for w in words)
+
+
+_ELLIPSIS_WORDS = frozenset("och hur manga mycket stor stort vilken vilket vilka vad nar vem var i for pa med "
+                            "an da samt respektive".split())
 
 
 def resolve_follow_up(text: str, previous: Sequence[str]) -> tuple[str, bool]:
@@ -217,7 +237,16 @@ def swap_kommuner(question: str, old: Sequence[str], new: Sequence[str]) -> str:
     names = "|".join(re.escape(n) for n in sorted(old, key=len, reverse=True))
     enumeration = re.compile(rf"\b(?:{names})(s?)\b(?:\s*(?:,|och|samt|respektive|eller)\s*(?:{names})s?\b)*",
                              re.IGNORECASE)
-    return enumeration.sub(lambda m: _join(new) + m.group(1), question, count=1)
+    if not set(new) & set(old):  # a follow-up names other kommuner: they take the old ones' place
+        return enumeration.sub(lambda m: _join(new) + m.group(1), question, count=1)
+    out = question
+    connector = r"(?:,|och|samt|respektive|eller|jämfört med|jämförd med|än|mot)"
+    for name in (n for n in old if n not in new):  # one kommun of a comparison: the others are dropped
+        name_re = rf"\b{re.escape(name)}s?\b"
+        before = re.sub(rf"{name_re}\s*{connector}\s+(?:i\s+)?", "", out, count=1, flags=re.IGNORECASE)
+        out = before if before != out else re.sub(rf"\s*{connector}?\s*(?:i\s+)?{name_re}", "", out, count=1,
+                                                  flags=re.IGNORECASE)
+    return " ".join(out.split()).replace(" ?", "?").replace(" .", ".")
 
 
 def _join(names: Sequence[str]) -> str:

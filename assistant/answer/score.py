@@ -12,20 +12,26 @@ from dataclasses import dataclass
 from assistant.answer.question import Question, mentioned_kommuner
 from assistant.answer.units import LIST, ROW, Unit, is_contact
 from assistant.records import Passage
-from assistant.text.analyzer import analyze, held_terms
+from assistant.text.analyzer import analyze, analyze_token, held_terms
 
 Frequencies = Callable[[Sequence[str]], tuple[dict[str, int], int]]
 
 PROXIMITY_WORDS = 8  # a regional text speaks of a kommun when a question word stands this near its name
-# Words that stand for each other in the documents (stems): "diarienummer" is written "Dnr".
-SYNONYMS = {"diarienumm": ("dnr",), "dnr": ("diarienumm",), "kontaktperson": ("kontakt",)}
-MIN_SHARE = 0.25  # a unit must hold this weighted share of the question's terms to answer it
+# Words that stand for each other in the documents: "diarienummer" is written "Dnr", a "samlat"
+# behov is stated "sammanlagt". Each word's stem stands for the others'.
+_SYNONYM_GROUPS = (("diarienummer", "dnr"), ("kontaktperson", "kontakt"),
+                   ("samlade", "sammanlagt", "totalt", "tillsammans"), ("utgången", "slutet", "december"))
+SYNONYMS = {analyze_token(a)[0]: tuple(analyze_token(b)[0] for b in group if b != a)
+            for group in _SYNONYM_GROUPS for a in group}
+ABSENT_SHARE = 0.5
+MIN_SHARE = 0.2  # a unit must hold this weighted share of the question's terms to answer it
 SURVEY_RECORD_CELLS = 9  # a response row has ~19 columns; a summary table's row (per kommun, per yrke) ~7
 
 QUESTION_WORDS = frozenset(analyze(
     "vad hur vilka vilken vilket varför när var finns fanns säger sägs står ska skall kommer många mycket "
     "gäller berätta beskriv förklara ange lista nämn enligt stor störst största ingår ofta länge snabbt "
-    "tidigt sent igen egentligen just nu jämför jämförelse skillnad mellan respektive och"
+    "tidigt sent igen egentligen just nu jämför jämförelse skillnad mellan respektive och räkna upp ange "
+    "jämfört"
 ))
 NUMBER_WORDS = r"(en|ett|två|tre|fyra|fem|sex|sju|åtta|nio|tio|elva|tolv|femton|tjugo)"
 _DATE = re.compile(
@@ -59,9 +65,12 @@ class Scorer:
         kommun_terms = {t for k in question.kommuner for t in analyze(k)}
         self.question = question
         self.passages = passages
-        self.wanted = {t for t in analyze(question.text) if t not in QUESTION_WORDS and t not in kommun_terms
+        self.wanted = {t for t in analyze(question.search_text) if t not in QUESTION_WORDS and t not in kommun_terms
                        and (len(t) > 1 or t.isdigit())}
-        self.weights = _weights(sorted(self.wanted), frequencies)
+        self.counted = frequencies is not None and bool(self.wanted)
+        self.frequency, total = frequencies(sorted(self.wanted)) if self.counted else ({}, 0)  # type: ignore[misc]
+        self.weights = {t: math.log((total + 1) / (self.frequency.get(t, 0) + 0.5)) for t in self.wanted} \
+            if frequencies else {t: 1.0 for t in self.wanted}
         self.whole = sum(self.weights.values()) or 1.0
         self._context = [set(analyze(f"{p.title} {p.section or ''}")) for p in passages]
 
@@ -83,11 +92,21 @@ class Scorer:
             score += _EXPECT_BONUS
         if self.question.kommuner and set(self.question.kommuner) & set(mentioned_kommuner(unit.text)):
             score += _KOMMUN_BONUS
+        if self.question.doc_type and self.passages[unit.passage].type == self.question.doc_type:
+            score += _KOMMUN_BONUS  # "enligt lärdomen om …": the asked kind of document
         if _SUPERLATIVE.search(self.question.text) and _SUPERLATIVE.search(unit.text):
             score += _KOMMUN_BONUS  # "störst behov" asks for the unit that says which is largest
         if unit.noise and not (self.question.asks == "person" and is_contact(unit.text)):
             score *= 0.3
         return Scored(unit, score, share)
+
+    def mostly_absent(self) -> bool:
+        """Most of the question's weight lies on words that nowhere occur in the caller's material
+        ("uppehållstillstånd som doktorand"): whatever the passages hold is about something else."""
+        if not self.counted:
+            return False
+        absent = sum(w for t, w in self.weights.items() if self.frequency.get(t, 0) == 0 and len(t) > 6)
+        return absent >= ABSENT_SHARE * (sum(self.weights.values()) or 1.0)
 
     def _share(self, text: str, wanted: set[str], context: set[str], total: float) -> float:
         held = held_terms(wanted, with_synonyms(set(analyze(text))))
@@ -108,7 +127,8 @@ def is_survey_record(unit: Unit, passage: Passage) -> bool:
     return unit.kind == ROW and passage.type == "enkat" and len(unit.cells) >= SURVEY_RECORD_CELLS
 
 
-def allowed(unit: Unit, passage: Passage, kommuner: Sequence[str], wanted: set[str] | None = None) -> bool:
+def allowed(unit: Unit, passage: Passage, kommuner: Sequence[str], wanted: set[str] | None = None,
+            strict: bool = False) -> bool:
     """A unit may answer for `kommuner` when its document is theirs, or regional and speaks of one.
 
     A regional text speaks of a kommun when it names it near a word of the question ("Plats: Lycksele"
@@ -120,6 +140,8 @@ def allowed(unit: Unit, passage: Passage, kommuner: Sequence[str], wanted: set[s
         return passage.kommun in kommuner
     if any(k in mentioned_kommuner(f"{passage.section or ''} {passage.title}") for k in kommuner):
         return True
+    if strict:  # side by side: a regional text answers for a kommun only in a sentence that names it
+        return any(k in mentioned_kommuner(unit.text) for k in kommuner)
     named = mentioned_kommuner(passage.text)
     return any(_near(passage.text, k, wanted) for k in kommuner if k in named)
 
@@ -136,10 +158,3 @@ def _near(text: str, kommun: str, wanted: set[str] | None) -> bool:
 
 def with_synonyms(terms: set[str]) -> set[str]:
     return terms | {alias for t in terms for alias in SYNONYMS.get(t, ())}
-
-
-def _weights(terms: Sequence[str], frequencies: Frequencies | None) -> dict[str, float]:
-    if frequencies is None or not terms:
-        return {t: 1.0 for t in terms}
-    df, total = frequencies(terms)
-    return {t: math.log((total + 1) / (df.get(t, 0) + 0.5)) for t in terms}

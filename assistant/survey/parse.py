@@ -17,7 +17,7 @@ _SVAR_CUE = re.compile(r"( svarade | svarat | svar | svaren | besvarade | besvar
                        r"| deltagit | inkomna | respond| responses | answered | replied )")
 _INTRESSE_CUE = re.compile(r"(intresse|intresserad|validering|yrkesvux| yh |yrkeshogskol|interest|validation)")
 _SVARIGHET_CUE = re.compile(r"( svart | svara | svarigt | svarighet| svarrekryterad| difficult| hard to recruit)")
-_SHARE_CUE = re.compile(r"( andel | andelen | procent | hur manga | share | percent| proportion | how many )")
+_SHARE_CUE = re.compile(r"( andel | andelen | procent | hur manga | hur stort | hur stor | share | percent| proportion | how many )")
 _COUNT_CUE = re.compile(r"( hur manga | antal | antalet | how many | number of )")
 _RANK_CUE = re.compile(r"( (vilka|vilket|vilken|which|what) (\w+ )?(yrken|yrke|yrkesgrupper|yrkesgrupp|befattningar"
                        r"|occupations?|jobs?) | yrken (har|med) storst| topp| top | rangordna| rank)")
