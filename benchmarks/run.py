@@ -136,7 +136,8 @@ def bench_search(source: Service, data_dir: Path, n_chunks: int, chroma_url: str
     batch_chunks, batch_vectors, batch_texts = [], [], []
     from assistant.records import DocumentInfo
 
-    for i in range(n_chunks):
+    built = target.index.lexical.chunk_count()  # a kept --work-dir index of this size is reused as it is
+    for i in range(n_chunks if built < n_chunks else 0):
         src = rng.randrange(len(base))
         words = base[src].text.split()
         rng.shuffle(words)
@@ -201,6 +202,7 @@ def main() -> None:
     parser.add_argument("--sizes", default="1000,10000,100000", help="Index sizes (chunks) for the embedded store.")
     parser.add_argument("--chunks", type=int, default=10_000, help="Index size for the server comparison.")
     parser.add_argument("--no-server", action="store_true", help="Skip the Chroma server comparison.")
+    parser.add_argument("--work-dir", type=Path, help="Keep the built search indexes here (reused next time).")
     parser.add_argument("--search-only", type=Path, metavar="DATA_DIR",
                         help="Only the search table, built from the e5 index in DATA_DIR; other sections are kept.")
     args = parser.parse_args()
@@ -228,7 +230,7 @@ def search_only(args: argparse.Namespace) -> None:
     source = Service(Settings(data_dir=args.search_only))
     load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as tmp:
-        tmp_path = Path(tmp)
+        tmp_path = args.work_dir or Path(tmp)
         embedded = [bench_search(source, tmp_path / f"large-{n}", n) for n in map(int, args.sizes.split(","))]
         server = None
         if not args.no_server:

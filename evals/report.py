@@ -139,9 +139,12 @@ def _timings(run: dict[str, Any]) -> str:
 
 def _gates(doc: dict[str, Any]) -> list[str]:
     failures = doc["gates"]["failures"]
+    targets = doc["gates"].get("targets") or {}
+    goal = (["", "Mål (ännu inte grindar): " + ", ".join(f"{k} {v}" for k, v in targets.items())]
+            if targets else [])
     if not failures:
-        return ["**Grindar: alla godkända.**"]
-    return ["**Grindar: underkänt**", ""] + [f"- {f}" for f in failures]
+        return ["**Grindar: alla godkända.**", *goal]
+    return ["**Grindar: underkänt**", ""] + [f"- {f}" for f in failures] + goal
 
 
 def _by_kind(doc: dict[str, Any]) -> list[str]:

@@ -251,8 +251,10 @@ class LexicalStore:
         """Committed chunks by id, as passages with score 0, restricted to `scopes`."""
         if not ids or not scopes:
             return {}
+        # `+scope`: look the ids up by primary key; SQLite otherwise may walk chunks_scope, every row
+        # of those scopes (170 ms at 100,000 passages instead of 2 ms).
         sql = (f"SELECT id, text, meta FROM chunks WHERE id IN ({_marks(ids)}) "
-               f"AND scope IN ({_marks(scopes)})")
+               f"AND +scope IN ({_marks(scopes)})")
         with self._lock:
             rows = self._db.execute(sql, [*ids, *scopes]).fetchall()
         return {cid: _passage(cid, text, json.loads(meta)) for cid, text, meta in rows}
