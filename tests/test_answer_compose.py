@@ -237,3 +237,9 @@ def test_a_list_that_stands_in_one_cell_is_answered_from_that_cell() -> None:
     assert first_sentence(text).startswith("Delprioriteringar för ”6”: 6.1 Kapacitet för samverkan")
     assert "5.1" not in text
     assert_attributed(text, citations)
+
+
+def test_a_follow_up_with_its_own_subject_is_a_new_question_in_the_same_place() -> None:
+    previous = ["Hur många arbetsgivare samlar branschrådet i Vilhelmina?"]
+    assert resolve_follow_up("Och hur många deltagare hade kockutbildningen?", previous) == (
+        "Hur många deltagare hade kockutbildningen i Vilhelmina?", True)

@@ -27,7 +27,7 @@ from assistant.answer.score import (
 from assistant.answer.units import LIST, ROW, SENTENCE, Unit, is_contact, units_of
 from assistant.cite.assemble import Line, Span
 from assistant.records import Passage
-from assistant.text.analyzer import analyze, analyze_token
+from assistant.text.analyzer import analyze, analyze_token, held_terms
 
 CONSIDERED_PASSAGES = 24  # the retrieved passages plus the rest of their tables
 MAX_SUPPORT = {"fakta": 3, "förklaring": 4, "lista": 2, "jämförelse": 1}
@@ -180,8 +180,9 @@ def _noun_column(question: Question, scorer: Scorer, rows: Sequence[Unit]) -> li
     if not candidates:
         return []
     best, (column, value) = max(candidates, key=lambda c: c[0].score)
-    if best.share < MIN_SHARE:
-        return []
+    values = set(analyze(" ".join(v for _, v in best.unit.cells)))
+    if best.share < MIN_SHARE or not held_terms(scorer.wanted - {noun}, values):
+        return []  # the row itself must hold the rest of the question, not only its heading
     return [Line(f"{column} för ”{best.unit.cells[0][1]}”: {value}.", (_span(best.unit),))]
 
 

@@ -224,8 +224,17 @@ def resolve_follow_up(text: str, previous: Sequence[str]) -> tuple[str, bool]:
     if not new_kommuner and not new_year:
         rest = re.sub(r"^(och|men|samt|än|så|hur är det med|hur blir det (med|för)|samma (för|i)|gäller det)\s*",
                       "", text.strip(), flags=re.IGNORECASE).rstrip("?. ")
+        if len(_content_words(rest)) >= 2:  # "Och hur många deltagare hade kockutbildningen?": a new question
+            place = mentioned_kommuner(last)   # that keeps the place the conversation is about
+            return (f"{rest[:1].upper()}{rest[1:]}" + (f" i {_join(place)}" if place else "") + "?"), True
         merged = f"{last.rstrip('?. ')}, {rest}?" if rest else last
     return merged, True
+
+
+def _content_words(text: str) -> list[str]:
+    """Words of a follow-up that say what it is about (not how it asks)."""
+    return [w for w in fold(text).split() if w not in _ELLIPSIS_WORDS and len(w) > 3
+            and w not in ("hade", "hadde", "finns", "fanns", "blev", "blir", "gjorde", "har", "ska", "var")]
 
 
 def swap_kommuner(question: str, old: Sequence[str], new: Sequence[str]) -> str:

@@ -19,7 +19,7 @@ Frequencies = Callable[[Sequence[str]], tuple[dict[str, int], int]]
 PROXIMITY_WORDS = 8  # a regional text speaks of a kommun when a question word stands this near its name
 # Words that stand for each other in the documents: "diarienummer" is written "Dnr", a "samlat"
 # behov is stated "sammanlagt". Each word's stem stands for the others'.
-_SYNONYM_GROUPS = (("diarienummer", "dnr"), ("kontaktperson", "kontakt"),
+_SYNONYM_GROUPS = (("diarienummer", "dnr"), ("kontaktperson", "kontakt"), ("besvarade", "svarade"),
                    ("samlade", "sammanlagt", "totalt", "tillsammans"), ("utgången", "slutet", "december"))
 SYNONYMS = {analyze_token(a)[0]: tuple(analyze_token(b)[0] for b in group if b != a)
             for group in _SYNONYM_GROUPS for a in group}
@@ -73,6 +73,8 @@ class Scorer:
             if frequencies else {t: 1.0 for t in self.wanted}
         self.whole = sum(self.weights.values()) or 1.0
         self._context = [set(analyze(f"{p.title} {p.section or ''}")) for p in passages]
+        # "störst behov" asks for the unit that says which is largest, not "viktigast"
+        self._superlatives = {w[:5].lower() for w in _SUPERLATIVE.findall(question.text)}
 
     def score(self, unit: Unit, exclude: frozenset[str] = frozenset(), whole: bool = False) -> Scored:
         """How well `unit` answers; a list counts by its best item unless `whole` (a list question)."""
@@ -94,7 +96,7 @@ class Scorer:
             score += _KOMMUN_BONUS
         if self.question.doc_type and self.passages[unit.passage].type == self.question.doc_type:
             score += _KOMMUN_BONUS  # "enligt lärdomen om …": the asked kind of document
-        if _SUPERLATIVE.search(self.question.text) and _SUPERLATIVE.search(unit.text):
+        if self._superlatives and self._superlatives & {w[:5].lower() for w in _SUPERLATIVE.findall(unit.text)}:
             score += _KOMMUN_BONUS  # "störst behov" asks for the unit that says which is largest
         if unit.noise and not (self.question.asks == "person" and is_contact(unit.text)):
             score *= 0.3
