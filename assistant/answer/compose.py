@@ -277,9 +277,16 @@ def _fact_answer(question: Question, scorer: Scorer, units: Sequence[Unit]) -> l
     first, rest = chosen[0], chosen[1:]
     lines: list[Line] = _heading_label(question, scorer.passages[first.unit.passage], first.unit)
     for s in [first, *rest]:
-        heading = scorer.passages[s.unit.passage].section
-        lines += _list_lines(s.unit, heading) if s.unit.kind == LIST else [_unit_line(s.unit)]
+        if s.unit.kind == LIST:  # a fact from a list: the item that holds it, cited with the whole list
+            lines.append(Line(_as_sentence(_best_item(scorer, s.unit)), (_span(s.unit),)))
+        else:
+            lines.append(_unit_line(s.unit))
     return lines
+
+
+def _best_item(scorer: Scorer, unit: Unit) -> str:
+    """The item of a list that best answers the question (its own words, verbatim)."""
+    return max(unit.items, key=lambda item: scorer.score(replace(unit, kind=SENTENCE, text=item, items=())).score)
 
 
 def _heading_label(question: Question, passage: Passage, unit: Unit) -> list[Line]:

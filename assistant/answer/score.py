@@ -45,6 +45,8 @@ _EXPECT = {
     "person": re.compile(r"\b[A-ZÅÄÖ][a-zåäöé]+ [A-ZÅÄÖ][a-zåäöé]+(?:-[A-ZÅÄÖ][a-zåäöé]+)?\b"),
 }
 _EXPECT_BONUS = 0.35
+_FULL_DATE = re.compile(r"\b(\d{4}-\d{2}-\d{2}|\d{1,2} (januari|februari|mars|april|maj|juni|juli|augusti|september|"
+                        r"oktober|november|december))\b", re.IGNORECASE)
 _KOMMUN_BONUS = 0.15  # a unit that names the asked kommun beats one that speaks of all of them
 _SUPERLATIVE = re.compile(r"\b(störst\w*|flest|högst\w*|mest|näst störst\w*|vanligast\w*|viktigast\w*)\b",
                           re.IGNORECASE)
@@ -92,6 +94,8 @@ class Scorer:
         score = share + 0.5 / (unit.passage + 2)
         if self._expected(unit.text):
             score += _EXPECT_BONUS
+            if self.question.asks == "datum" and not _FULL_DATE.search(unit.text):
+                score -= _EXPECT_BONUS / 2  # "när antogs …?" wants the day, a bare year half counts
         if self.question.kommuner and set(self.question.kommuner) & set(mentioned_kommuner(unit.text)):
             score += _KOMMUN_BONUS
         if self.question.doc_type and self.passages[unit.passage].type == self.question.doc_type:

@@ -55,7 +55,9 @@ def _rank_yrken(ctx: Context) -> SurveyComputation | None:
     n = len(ctx.base)
     listing = "; ".join(f"{i}. {g['yrke']} – {format_number(g['behov'])} personer "
                         f"({format_number(g['respondenter'])} {unit_word(ctx)})" for i, g in enumerate(top, 1))
-    text = (f"Enligt {ctx.doc.title} har följande yrken störst rekryteringsbehov {horizon_phrase(horizon)} "
+    lead = (f"{top[0]['yrke']} har störst rekryteringsbehov {horizon_phrase(horizon)} {ctx.where}, "
+            f"{format_number(top[0]['behov'])} personer [1]. " if top else "")  # the answer first, then the ranking
+    text = lead + (f"Enligt {ctx.doc.title} har följande yrken störst rekryteringsbehov {horizon_phrase(horizon)} "
             f"{ctx.where} (n = {format_number(n)} svar; summa av kolumnen ”{header_of(ctx, column)}” per yrke; "
             f"filter: {ctx.filter_label}): {listing or 'inget yrke kan redovisas'} [1].")
     if hidden:

@@ -76,7 +76,7 @@ def parse_question(question: str, known_kommuner: Sequence[str], known_yrken: Se
     yrke = None if intent == "topp_behov" else match_yrke(question, known_yrken, exclude=kommuner)
     if yrke is None and intent in ("summa_behov", "svarighet") and _unknown_object(words):
         return None
-    if len(kommuner) > 1 and intent in ("antal_svar", "summa_behov"):
+    if len(kommuner) > 1 and intent == "summa_behov":  # several kommuner' answer counts: one figure each
         intent = "jamfor_kommuner"
     return SurveyQuery(intent=intent, kommun=kommuner[0] if kommuner else None, horizon=_horizon(words),
                        yrke=yrke, top_n=_top_n(words), kommuner=kommuner, topic=_topic(words))
