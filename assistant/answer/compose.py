@@ -143,7 +143,9 @@ def _list_answer(question: Question, scorer: Scorer, units: Sequence[Unit]) -> l
     noun = _list_noun(question.text)
     lists = [s for s in scored if s.unit.kind == LIST and len(s.unit.items) >= 2 and s.share >= MIN_SHARE]
     best_list = max(lists, key=lambda s: s.score, default=None)
-    rows = _table_rows(question, scorer, [s for s in scored if s.unit.kind == ROW])
+    all_rows = [s for s in scored if s.unit.kind == ROW]
+    named_rows = [s for s in all_rows if noun & _table_heading(s.unit, scorer.passages[s.unit.passage])]
+    rows = _table_rows(question, scorer, named_rows or all_rows)  # "Vilka indikatorer …": the Indikator table
     row_score = max((s.score for s in rows), default=0.0)
     where = scorer.passages[best_list.unit.passage] if best_list is not None else None
     list_named = best_list is not None and bool(
@@ -277,8 +279,10 @@ def _fact_answer(question: Question, scorer: Scorer, units: Sequence[Unit]) -> l
     first, rest = chosen[0], chosen[1:]
     lines: list[Line] = _heading_label(question, scorer.passages[first.unit.passage], first.unit)
     for s in [first, *rest]:
-        if s.unit.kind == LIST:  # a fact from a list: the item that holds it, cited with the whole list
+        if s.unit.kind == LIST and question.asks:  # a figure, date or name from a list: the item holding it
             lines.append(Line(_as_sentence(_best_item(scorer, s.unit)), (_span(s.unit),)))
+        elif s.unit.kind == LIST:  # "Vad ska göras …?": the list is the answer, whole
+            lines += _list_lines(s.unit, scorer.passages[s.unit.passage].section)
         else:
             lines.append(_unit_line(s.unit))
     return lines

@@ -37,7 +37,7 @@ _SELF_DESCRIPTION = re.compile(
 )
 _CONTACT = re.compile(r"(kontaktperson|e-post|epost|telefon|\btel\.|@|www\.|https?://)", re.IGNORECASE)
 # Document metadata lines: "*Projekt · Publicerad 2025-10-08 · Målgrupp: …*", "**Datum:** … **Plats:** …".
-_METADATA = re.compile(r"(·.*publicerad|publicerad.*·|^\*[^*]+\*$)", re.IGNORECASE)
+_METADATA = re.compile(r"(·.*publicerad|publicerad.*·|^\*[^*]+\*$|^publicerad \d{4}-\d{2}-\d{2} av )", re.IGNORECASE)
 _BOLD_LABEL = re.compile(r"\*\*[^*]{1,30}:\*\*")
 _TABLE_HEADER_WORDS = 6
 _FRAGMENT_END = re.compile(r"\b(för|och|i|av|på|till|med|om|som|att|en|ett|den|det|de|från|vid|eller|samt|inom)$",
