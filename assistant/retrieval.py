@@ -26,13 +26,15 @@ def fuse(rankings: Sequence[Sequence[str]], rrf_k: int) -> dict[str, float]:
 def diversify(ranked: Sequence[str], passages: dict[str, Passage], k: int, per_document: int) -> list[str]:
     """The top `k` ids with at most `per_document` from any one document, unless too few remain.
 
-    Keeps one large table (hundreds of survey rows) from crowding every other source out.
+    Keeps one large table (hundreds of survey rows) from crowding every other source out: a table of
+    a spreadsheet (rows on a sheet) gets one place fewer than a text document.
     """
     chosen: list[str] = []
     seen: dict[str, int] = {}
     for cid in ranked:
         doc = passages[cid].doc_id
-        if seen.get(doc, 0) < per_document:
+        cap = per_document - 1 if passages[cid].sheet and per_document > 1 else per_document
+        if seen.get(doc, 0) < cap:
             chosen.append(cid)
             seen[doc] = seen.get(doc, 0) + 1
         if len(chosen) == k:

@@ -114,7 +114,7 @@ class Scorer:
             return False
         held = held_terms(self.wanted, self._passage_terms)  # 'målnivån' counts none, but 'målnivå' stands there
         absent = sum(w for t, w in self.weights.items()
-                     if self.frequency.get(t, 0) == 0 and len(t) > 6 and t not in held)
+                     if self.frequency.get(t, 0) == 0 and len(t) >= 5 and t not in held)
         return absent >= ABSENT_SHARE * (sum(self.weights.values()) or 1.0)
 
     def _share(self, text: str, wanted: set[str], context: set[str], total: float) -> float:
