@@ -5,7 +5,7 @@
 - `units`       evidence units: a sentence, a whole list, a table row with its header
 - `score`       scoring units against a question; which documents may answer for a named kommun
 - `compose`     the offline default composer: direct answer first, every line one unit
-- `gate`        the refusal rule (`assess`, `is_english`, `REFUSAL`)
+- `gate`        the refusal rule (`assess`, `REFUSAL`)
 - `llm`         the LangChain chat model, prompt loading and validation of a generated answer
 - `followup`    question limits and thread follow-ups (earlier questions as context)
 """

@@ -7,12 +7,12 @@ The thresholds are `AnswerSettings`, calibrated on the sample corpus (see evals/
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from assistant.config import AnswerSettings
 from assistant.records import Passage
+from assistant.answer.question import is_english
 from assistant.text.analyzer import analyze, expansions, held_terms
 
 REFUSAL = "Underlaget innehåller inget som besvarar frågan."
@@ -77,19 +77,6 @@ def assess(question: str, passages: Sequence[Passage], rule: AnswerSettings, fre
         strong = top_dense >= rule.dense_strong and coverage >= rule.coverage_floor
         relevant = strong or (top_dense >= rule.dense_min and coverage >= rule.coverage_min)
     return Evidence(round(coverage, 3), round(top_dense, 4), relevant)
-
-
-_ENGLISH = frozenset(
-    "the a an what which who whom how why when where is are was were does do did of in for to and or "
-    "with about from by on at this that these there their they have has had be been will would can could "
-    "should much many besides after before during into than also only take part".split()
-)
-
-
-def is_english(question: str) -> bool:
-    """True when the question reads as English (a share of English function words)."""
-    words = re.findall(r"[a-zåäö]+", question.lower())
-    return bool(words) and sum(w in _ENGLISH for w in words) / len(words) >= 0.2
 
 
 def _weighted_coverage(terms: Sequence[str], found: set[str], frequencies: Frequencies) -> float:

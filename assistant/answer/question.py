@@ -10,11 +10,11 @@ kompetensmäklare i Åsele?" into "Vem är kompetensmäklare i Dorotea?".
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from assistant.scopes import LAN_KOMMUNER
+from assistant.text.fold import padded
 
 KINDS = ("fakta", "lista", "jämförelse", "förklaring")
 
@@ -60,10 +60,6 @@ _DOC_TYPES = (
     ("agenda", re.compile(r"\b(agenda\w*)\b")),
     ("bristlista", re.compile(r"\b(yrkesbarometer\w*|bristlist\w*)\b")),
 )
-_ENGLISH = frozenset(
-    "the a an what which who whom how why when where is are was were does do did of in for to and or with "
-    "about from by on at this that these there their they have has had be been will would can could should".split()
-)
 
 
 @dataclass(frozen=True)
@@ -98,9 +94,7 @@ class Question:
 
 def fold(text: str) -> str:
     """Lower case without diacritics and punctuation, single-spaced: 'Åsele?' → 'asele'."""
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    ascii_only = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return " ".join(re.sub(r"[^a-z0-9/]+", " ", ascii_only).split())
+    return padded(text).strip()
 
 
 def mentioned_kommuner(text: str, constraints_only: bool = False) -> tuple[str, ...]:
@@ -262,7 +256,14 @@ def _join(names: Sequence[str]) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " och " + names[-1]
 
 
+_ENGLISH = frozenset(
+    "the a an what which who whom how why when where is are was were does do did of in for to and or "
+    "with about from by on at this that these there their they have has had be been will would can could "
+    "should much many besides after before during into than also only take part".split()
+)
+
+
 def is_english(question: str) -> bool:
     """True when the question reads as English (a share of English function words)."""
-    words = re.findall(r"[a-zåäö]+", question.lower())
-    return bool(words) and sum(w in _ENGLISH for w in words) / len(words) >= 0.2
+    found = re.findall(r"[a-zåäö]+", question.lower())
+    return bool(found) and sum(w in _ENGLISH for w in found) / len(found) >= 0.2
