@@ -144,13 +144,13 @@ def _list_answer(question: Question, scorer: Scorer, units: Sequence[Unit]) -> l
     lists = [s for s in scored if s.unit.kind == LIST and len(s.unit.items) >= 2 and s.share >= MIN_SHARE]
     best_list = max(lists, key=lambda s: s.score, default=None)
     all_rows = [s for s in scored if s.unit.kind == ROW]
-    named_rows = [s for s in all_rows if noun & _table_heading(s.unit, scorer.passages[s.unit.passage])]
+    named_rows = [s for s in all_rows if held_terms(noun, _table_heading(s.unit, scorer.passages[s.unit.passage]))]
     rows = _table_rows(question, scorer, named_rows or all_rows)  # "Vilka indikatorer …": the Indikator table
     row_score = max((s.score for s in rows), default=0.0)
     where = scorer.passages[best_list.unit.passage] if best_list is not None else None
     list_named = best_list is not None and bool(
-        noun & set(analyze(f"{best_list.unit.lead} {where.section or ''} {where.title}")))  # type: ignore[union-attr]
-    table_named = bool(rows) and bool(noun & _table_heading(rows[0].unit, scorer.passages[rows[0].unit.passage]))
+        held_terms(noun, set(analyze(f"{best_list.unit.lead} {where.section or ''} {where.title}"))))  # type: ignore[union-attr]
+    table_named = bool(rows) and bool(held_terms(noun, _table_heading(rows[0].unit, scorer.passages[rows[0].unit.passage])))
     in_column = _noun_column(question, scorer, [s.unit for s in scored if s.unit.kind == ROW])
     if in_column:
         return in_column
@@ -195,8 +195,8 @@ def _list_noun(question: str) -> set[str]:
     ('Umeås') is passed over, so a table headed "Prioriterade insatser" is not taken for a list of
     bristyrken.
     """
-    head = _list_head(question)
-    return set(analyze(head)) - QUESTION_WORDS if head else set()
+    head = _list_head(question)  # the whole word's stem: 'bristyrken' is not named by a column "Yrke"
+    return {analyze_token(head.lower())[0]} - QUESTION_WORDS if head else set()
 
 
 def _list_head(question: str) -> str | None:

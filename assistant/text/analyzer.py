@@ -147,7 +147,14 @@ def held_terms(wanted: Iterable[str], terms: set[str] | frozenset[str]) -> set[s
     wanted = set(wanted)
     found = wanted & terms
     for w in wanted - found:
-        if len(w) >= 5 and any(len(t) >= 5 and abs(len(t) - len(w)) <= 3 and (t.startswith(w) or w.startswith(t))
-                               for t in terms):
+        if len(w) >= 5 and any(len(t) >= 5 and _inflected(w, t) for t in terms):
             found.add(w)
     return found
+
+
+def _inflected(a: str, b: str) -> bool:
+    """Two stems of one word: one a prefix of the other by at most two letters, or three when the
+    shorter is long ('svarsfrekv'/'svarsfrekvens'), never a word and its compound ('brist'/'bristyrk')."""
+    short, long_ = sorted((a, b), key=len)
+    extra = len(long_) - len(short)
+    return long_.startswith(short) and (extra <= 2 or (extra == 3 and len(short) >= 7))
