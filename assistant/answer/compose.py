@@ -142,14 +142,13 @@ def _list_answer(question: Question, scorer: Scorer, units: Sequence[Unit]) -> l
     best_any = max(scored, key=lambda s: s.score)
     noun = _list_noun(question.text)
     lists = [s for s in scored if s.unit.kind == LIST and len(s.unit.items) >= 2 and s.share >= MIN_SHARE]
-    best_list = max(lists, key=lambda s: s.score, default=None)
+    named_lists = [s for s in lists if held_terms(noun, _list_heading(s.unit, scorer.passages[s.unit.passage]))]
+    best_list = max(named_lists or lists, key=lambda s: s.score, default=None)
     all_rows = [s for s in scored if s.unit.kind == ROW]
     named_rows = [s for s in all_rows if held_terms(noun, _table_heading(s.unit, scorer.passages[s.unit.passage]))]
     rows = _table_rows(question, scorer, named_rows or all_rows)  # "Vilka indikatorer …": the Indikator table
     row_score = max((s.score for s in rows), default=0.0)
-    where = scorer.passages[best_list.unit.passage] if best_list is not None else None
-    list_named = best_list is not None and bool(
-        held_terms(noun, set(analyze(f"{best_list.unit.lead} {where.section or ''} {where.title}"))))  # type: ignore[union-attr]
+    list_named = bool(named_lists)
     table_named = bool(rows) and bool(held_terms(noun, _table_heading(rows[0].unit, scorer.passages[rows[0].unit.passage])))
     in_column = _noun_column(question, scorer, [s.unit for s in scored if s.unit.kind == ROW])
     if in_column:
@@ -210,6 +209,10 @@ def _list_head(question: str) -> str | None:
         return None
     first, second = words[0], (words[1] if len(words) > 1 else None)
     return second if second and re.search(r"(ade|ande|aste|iga|ska|nya|e)$", first.lower()) else first
+
+
+def _list_heading(unit: Unit, passage: Passage) -> set[str]:
+    return set(analyze(f"{unit.lead} {passage.section or ''} {passage.title}"))
 
 
 def _table_heading(unit: Unit, passage: Passage) -> set[str]:
