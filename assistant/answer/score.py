@@ -108,14 +108,16 @@ class Scorer:
         return Scored(unit, score, share)
 
     def mostly_absent(self) -> bool:
-        """Most of the question's weight lies on words that nowhere occur in the caller's material
-        ("uppehållstillstånd som doktorand"): whatever the passages hold is about something else."""
-        if not self.counted:
+        """The question is about something the caller's material never mentions: its rarest word, or
+        most of its weight, lies on words that occur nowhere ("Sveriges högsta bergstopp",
+        "uppehållstillstånd som doktorand"); the passages then answer something else."""
+        if not self.counted or not self.weights:
             return False
         held = held_terms(self.wanted, self._passage_terms)  # 'målnivån' counts none, but 'målnivå' stands there
-        absent = sum(w for t, w in self.weights.items()
-                     if self.frequency.get(t, 0) == 0 and len(t) >= 5 and t not in held)
-        return absent >= ABSENT_SHARE * (sum(self.weights.values()) or 1.0)
+        absent = {t for t in self.weights if self.frequency.get(t, 0) == 0 and len(t) >= 5 and t not in held}
+        rarest = max(self.weights, key=lambda t: (self.weights[t], t))
+        share = sum(self.weights[t] for t in absent) / (sum(self.weights.values()) or 1.0)
+        return rarest in absent or share >= ABSENT_SHARE
 
     def _share(self, text: str, wanted: set[str], context: set[str], total: float) -> float:
         held = held_terms(wanted, with_synonyms(set(analyze(text))))
