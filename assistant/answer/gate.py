@@ -47,8 +47,8 @@ def question_terms(question: str) -> set[str]:
 Frequencies = Callable[[Sequence[str]], tuple[dict[str, int], int]]
 
 
-# The best passages the rule reads: retrieval puts the fact among the top four for nearly every question.
-GATE_PASSAGES = 4
+# The best passages the rule reads (four let "Sveriges högsta bergstopp" through on one stray passage).
+GATE_PASSAGES = 3
 
 
 def assess(question: str, passages: Sequence[Passage], rule: AnswerSettings, frequencies: Frequencies) -> Evidence:
