@@ -67,10 +67,15 @@ class Composition:
     missing: tuple[str, ...] = ()
 
 
-def compose(question: Question, passages: Sequence[Passage], frequencies: Frequencies | None = None) -> Composition:
-    """The answer lines for `question` from `passages` (best first), with missing kommuner."""
+def compose(question: Question, passages: Sequence[Passage], frequencies: Frequencies | None = None,
+            strong_meaning: float | None = None) -> Composition:
+    """The answer lines for `question` from `passages` (best first), with missing kommuner.
+
+    `strong_meaning` is the refusal rule's dense similarity for "surely about the question"; below it,
+    a question whose rare words the material lacks gets no answer.
+    """
     passages = list(passages[:CONSIDERED_PASSAGES])
-    scorer = Scorer(question, passages, frequencies)
+    scorer = Scorer(question, passages, frequencies, strong_meaning)
     units = [u for u in units_of(passages) if not is_survey_record(u, passages[u.passage])]
     if question.language == "en":
         return Composition(tuple(_english_answer(scorer, units)))

@@ -101,10 +101,10 @@ def _answer_part(deps: Deps, part: Question, scopes: tuple[str, ...], covered: s
         except GenerationFailed as exc:
             clock.lap("llm_ms")
             clock.note(f"llm_fel_{getattr(exc, 'reason', 'okänt')}", 1.0)
-            result = _extractive(part, passages, frequencies, uncovered)
+            result = _extractive(part, passages, frequencies, uncovered, deps.settings.answer.dense_strong)
             result.fallback = True
             return result
-    return _extractive(part, passages, frequencies, uncovered)
+    return _extractive(part, passages, frequencies, uncovered, deps.settings.answer.dense_strong)
 
 
 def _side_by_side(deps: Deps, part: Question, scopes: tuple[str, ...], covered: set[str], clock: _Clock) -> _Part:
@@ -130,8 +130,8 @@ def _side_by_side(deps: Deps, part: Question, scopes: tuple[str, ...], covered: 
 
 
 def _extractive(part: Question, passages: list[Passage], frequencies: gate.Frequencies,
-                uncovered: tuple[str, ...]) -> _Part:
-    composition = compose(part, passages, frequencies)
+                uncovered: tuple[str, ...], strong_meaning: float | None = None) -> _Part:
+    composition = compose(part, passages, frequencies, strong_meaning)
     missing = tuple(k for k in composition.missing if k in uncovered)
     if uncovered and not composition.lines:
         return _Part(missing=uncovered)

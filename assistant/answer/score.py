@@ -24,6 +24,7 @@ _SYNONYM_GROUPS = (("diarienummer", "dnr"), ("kontaktperson", "kontakt"), ("besv
 SYNONYMS = {analyze_token(a)[0]: tuple(analyze_token(b)[0] for b in group if b != a)
             for group in _SYNONYM_GROUPS for a in group}
 ABSENT_SHARE = 0.5
+ABSENT_SHARE_WEAK = 0.35  # … when no passage is close in meaning either ("Sveriges högsta bergstopp")
 MIN_SHARE = 0.2  # a unit must hold this weighted share of the question's terms to answer it
 SURVEY_RECORD_CELLS = 9  # a response row has ~19 columns; a summary table's row (per kommun, per yrke) ~7
 
@@ -63,7 +64,9 @@ class Scored:
 class Scorer:
     """Scores units against one question: IDF-weighted terms, retrieval rank, expected value."""
 
-    def __init__(self, question: Question, passages: Sequence[Passage], frequencies: Frequencies | None) -> None:
+    def __init__(self, question: Question, passages: Sequence[Passage], frequencies: Frequencies | None,
+                 strong_meaning: float | None = None) -> None:
+        self.strong_meaning = strong_meaning  # dense similarity above which the passages surely concern the question
         kommun_terms = {t for k in question.kommuner for t in analyze(k)}
         self.question = question
         self.passages = passages
@@ -116,7 +119,9 @@ class Scorer:
         held = held_terms(self.wanted, self._passage_terms)  # 'målnivån' counts none, but 'målnivå' stands there
         absent = {t for t in self.weights if self.frequency.get(t, 0) == 0 and len(t) >= 5 and t not in held}
         share = sum(self.weights[t] for t in absent) / (sum(self.weights.values()) or 1.0)
-        return share >= ABSENT_SHARE
+        top_dense = max((p.dense_score or 0.0) for p in self.passages) if self.passages else 0.0
+        weak_meaning = self.strong_meaning is not None and top_dense < self.strong_meaning
+        return share >= ABSENT_SHARE or (weak_meaning and share >= ABSENT_SHARE_WEAK)
 
     def _share(self, text: str, wanted: set[str], context: set[str], total: float) -> float:
         held = held_terms(wanted, with_synonyms(set(analyze(text))))
