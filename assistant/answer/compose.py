@@ -20,7 +20,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from assistant.answer.question import Question, fold, mentioned_kommuner
+from assistant.answer.question import Question, asks_list, fold
 from assistant.answer.score import (
     MIN_SHARE, NUMBER_WORDS, QUESTION_WORDS, Frequencies, Scored, Scorer, allowed, is_survey_record,
 )
@@ -110,7 +110,7 @@ def _answer(question: Question, scorer: Scorer, units: Sequence[Unit]) -> list[L
         lines = _column_answer(question, scorer, units)
         if lines:
             return lines
-    if question.kind == "lista" or (question.kind == "jämförelse" and _asks_list(question)):
+    if question.kind == "lista" or (question.kind == "jämförelse" and asks_list(question.text)):
         lines = _list_answer(question, scorer, units)
         if lines:
             return lines
@@ -345,9 +345,8 @@ def _compare(question: Question, scorer: Scorer, units: Sequence[Unit]) -> Compo
     missing = []
     for kommun in question.kommuner:
         # Side by side, each kommun's block holds only what its own documents, or a text naming it, say.
-        own = [u for u in units if _speaks_of(u, scorer.passages[u.passage], kommun)]
-        sub = replace(question, kommuner=(kommun,),
-                      kind="lista" if question.kind == "jämförelse" and _asks_list(question) else "fakta")
+        own = [u for u in units if allowed(u, scorer.passages[u.passage], (kommun,), strict=True)]
+        sub = replace(question, kommuner=(kommun,), kind="lista" if asks_list(question.text) else "fakta")
         block = _answer(sub, scorer, own)
         if not block:
             missing.append(kommun)
@@ -358,16 +357,6 @@ def _compare(question: Question, scorer: Scorer, units: Sequence[Unit]) -> Compo
     if len(missing) == len(question.kommuner):
         return Composition((), tuple(missing))
     return Composition(tuple(lines), tuple(missing))
-
-
-def _speaks_of(unit: Unit, passage: Passage, kommun: str) -> bool:
-    if passage.kommun is not None:
-        return passage.kommun == kommun
-    return kommun in mentioned_kommuner(unit.text)
-
-
-def _asks_list(question: Question) -> bool:
-    return question.text.lower().startswith(("vilka", "vilken typ"))
 
 
 def _as_sentence(text: str, final: str = ".") -> str:

@@ -6,13 +6,13 @@ The thresholds are `AnswerSettings`, calibrated on the sample corpus (see evals/
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from assistant.config import AnswerSettings
 from assistant.records import Passage
 from assistant.answer.question import is_english
+from assistant.answer.score import idf_weights
 from assistant.text.analyzer import analyze, expansions, held_terms
 
 REFUSAL = "Underlaget innehåller inget som besvarar frågan."
@@ -83,6 +83,6 @@ def _weighted_coverage(terms: Sequence[str], found: set[str], frequencies: Frequ
     if not terms:
         return 0.0
     df, total = frequencies(terms)
-    weight = {t: math.log((total + 1) / (df.get(t, 0) + 0.5)) for t in terms}
+    weight = idf_weights(terms, df, total)
     whole = sum(weight.values())
     return sum(weight[t] for t in terms if t in found) / whole if whole > 0 else 0.0

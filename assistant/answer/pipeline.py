@@ -20,8 +20,10 @@ from dataclasses import dataclass, field, replace
 from assistant import retrieval, survey
 from assistant.answer import gate, llm
 from assistant.answer.compose import compose, evidence
-from assistant.answer.question import Question, analyze_question, for_part, mentioned_kommuner, swap_kommuner
-from assistant.cite.assemble import Line, Span, assemble
+from assistant.answer.question import (
+    Question, analyze_question, asks_list, for_part, mentioned_kommuner, swap_kommuner,
+)
+from assistant.cite.assemble import Line, assemble, shifted
 from assistant.deps import Deps
 from assistant.errors import GenerationFailed
 from assistant.records import Answer, Passage
@@ -109,7 +111,7 @@ def _answer_part(deps: Deps, part: Question, scopes: tuple[str, ...], covered: s
 
 def _side_by_side(deps: Deps, part: Question, scopes: tuple[str, ...], covered: set[str], clock: _Clock) -> _Part:
     """A comparison of named kommuner: each kommun's question asked on its own, under its name."""
-    kind = "lista" if part.text.lower().startswith(("vilka", "vilken typ")) else "fakta"
+    kind = "lista" if asks_list(part.text) else "fakta"
     out = _Part()
     for kommun in part.kommuner:
         one = replace(part, text=swap_kommuner(part.text, part.kommuner, (kommun,)), kommuner=(kommun,), kind=kind,
@@ -121,8 +123,7 @@ def _side_by_side(deps: Deps, part: Question, scopes: tuple[str, ...], covered: 
         if not result.answered:
             out.lines.append(Line(f"Underlaget innehåller inget om {kommun} som besvarar frågan."))
             continue
-        out.lines += [replace(line, spans=tuple(Span(s.passage + offset, s.start, s.end) for s in line.spans))
-                      for line in result.lines]
+        out.lines += shifted(result.lines, offset)
         out.mode = result.mode
     if all(line.text.startswith(("**", "Underlaget")) for line in out.lines):
         return _Part(missing=tuple(k for k in part.kommuner if k not in covered))
@@ -150,8 +151,7 @@ def _join(parts: Sequence[Question], results: Sequence[_Part]) -> tuple[list[Lin
         offset = len(passages)
         passages += result.passages
         seen = {line.text for line in lines}
-        lines += [replace(line, spans=tuple(Span(s.passage + offset, s.start, s.end) for s in line.spans))
-                  for line in result.lines if line.text not in seen or not line.spans]
+        lines += shifted([line for line in result.lines if line.text not in seen or not line.spans], offset)
     return lines, passages
 
 

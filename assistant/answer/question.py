@@ -142,6 +142,11 @@ def for_part(question: Question, part: str) -> Question:
                    context=question.text if _REFERS_BACK.search(part) else "")
 
 
+def asks_list(text: str) -> bool:
+    """A question that asks for several things by name ("Vilka insatser …"): answered as a list."""
+    return text.lower().startswith(("vilka", "vilken typ"))
+
+
 def asks_for(folded: str) -> str | None:
     """What the answer must hold: 'andel', 'antal', 'datum' or 'person' (None for anything else)."""
     return next((name for name, cue in _ASKS if cue.search(folded)), None)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from assistant.answer.question import Question, mentioned_kommuner
@@ -74,9 +74,7 @@ class Scorer:
                        and (len(t) > 1 or t.isdigit())}
         self.counted = frequencies is not None and bool(self.wanted)
         self.frequency, total = frequencies(sorted(self.wanted)) if self.counted else ({}, 0)  # type: ignore[misc]
-        self.weights = {t: math.log((total + 1) / (self.frequency.get(t, 0) + 0.5)) for t in self.wanted} \
-            if frequencies else {t: 1.0 for t in self.wanted}
-        self.whole = sum(self.weights.values()) or 1.0
+        self.weights = idf_weights(self.wanted, self.frequency, total) if frequencies else {t: 1.0 for t in self.wanted}
         self._context = [set(analyze(f"{p.title} {p.section or ''}")) for p in passages]
         self._passage_terms = set().union(*self._context, *(analyze(p.text) for p in passages))
         # "störst behov" asks for the unit that says which is largest, not "viktigast"
@@ -140,6 +138,11 @@ def is_survey_record(unit: Unit, passage: Passage) -> bool:
     """One employer's survey response (a long row of a survey's response table): the survey stage
     computes figures from these; answers quote the survey's own summaries instead."""
     return unit.kind == ROW and passage.type == "enkat" and len(unit.cells) >= SURVEY_RECORD_CELLS
+
+
+def idf_weights(terms: Iterable[str], df: dict[str, int], total: int) -> dict[str, float]:
+    """IDF weight per term: a rare term (a place, a programme) weighs most, one found nowhere the most of all."""
+    return {t: math.log((total + 1) / (df.get(t, 0) + 0.5)) for t in terms}
 
 
 def allowed(unit: Unit, passage: Passage, kommuner: Sequence[str], wanted: set[str] | None = None,

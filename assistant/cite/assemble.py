@@ -47,7 +47,7 @@ class Line:
 
 def assemble(lines: Sequence[Line], passages: Sequence[Passage]) -> tuple[str, tuple[Citation, ...]]:
     """The answer text with `[n]` markers and its citations, numbered 1..k in order of use."""
-    groups = _quote_groups(lines)
+    groups, bounds = _quote_groups(lines)
     numbers: dict[tuple[int, int], int] = {}
     citations: list[Citation] = []
     out: list[str] = []
@@ -58,7 +58,7 @@ def assemble(lines: Sequence[Line], passages: Sequence[Passage]) -> tuple[str, t
             if key not in numbers:
                 numbers[key] = len(citations) + 1
                 passage = passages[span.passage]
-                a, b = _group_bounds(key, groups)
+                a, b = bounds[key]
                 citations.append(quoted_citation(numbers[key], passage, passage.text[a:b]))
             if numbers[key] not in refs:
                 refs.append(numbers[key])
@@ -81,13 +81,15 @@ def _with_markers(text: str, markers: str) -> str:
     return f"{stripped} {markers}"
 
 
-def _quote_groups(lines: Sequence[Line]) -> dict[Span, tuple[int, int]]:
-    """Each span → (passage, group id): spans of one passage share a quote unless too far apart."""
+def _quote_groups(lines: Sequence[Line]) -> tuple[dict[Span, tuple[int, int]], dict[tuple[int, int], tuple[int, int]]]:
+    """Each span → (passage, group id), and each group → its (start, end) in the passage: spans of one
+    passage share a quote unless too far apart."""
     by_passage: dict[int, list[Span]] = {}
     for line in lines:
         for span in line.spans:
             by_passage.setdefault(span.passage, []).append(span)
     groups: dict[Span, tuple[int, int]] = {}
+    bounds: dict[tuple[int, int], tuple[int, int]] = {}
     for passage, spans in by_passage.items():
         ordered = sorted(set(spans), key=lambda s: (s.start, s.end))
         group, lo, hi = 0, ordered[0].start, ordered[0].end
@@ -96,12 +98,8 @@ def _quote_groups(lines: Sequence[Line]) -> dict[Span, tuple[int, int]]:
                 group, lo, hi = group + 1, span.start, span.end
             lo, hi = min(lo, span.start), max(hi, span.end)
             groups[span] = (passage, group)
-    return groups
-
-
-def _group_bounds(key: tuple[int, int], groups: dict[Span, tuple[int, int]]) -> tuple[int, int]:
-    spans = [s for s, k in groups.items() if k == key]
-    return min(s.start for s in spans), max(s.end for s in spans)
+            bounds[(passage, group)] = (lo, hi)
+    return groups, bounds
 
 
 def _renumber(text: str, cited: Sequence[Citation], offset: int) -> tuple[str, list[Citation]]:
@@ -109,3 +107,8 @@ def _renumber(text: str, cited: Sequence[Citation], offset: int) -> tuple[str, l
     mapping = {c.n: c.n + offset for c in cited}
     new_text = _ANY_NUMBERED.sub(lambda m: f"[{mapping.get(int(m.group(1)), int(m.group(1)))}]", text)
     return new_text, [replace(c, n=mapping[c.n]) for c in cited]
+
+
+def shifted(lines: Sequence[Line], offset: int) -> list[Line]:
+    """`lines` whose spans point `offset` passages further on: parts answered apart, joined into one list."""
+    return [replace(line, spans=tuple(Span(s.passage + offset, s.start, s.end) for s in line.spans)) for line in lines]
