@@ -44,10 +44,11 @@ def diversify(ranked: Sequence[str], passages: dict[str, Passage], k: int, per_d
 
 
 def retrieve(index: Index, embedder: Embedder, query: str, scopes: Sequence[str], k: int | None,
-             settings: RetrievalSettings) -> list[Passage]:
+             settings: RetrievalSettings, per_document: int = 3) -> list[Passage]:
     """`search` with the configured candidates and fusion constant; `k` defaults to `settings.k`."""
     return search(index, embedder, query, scopes, k or settings.k,
-                  candidates=max(settings.candidates, k or settings.k), rrf_k=settings.rrf_k)
+                  candidates=max(settings.candidates, k or settings.k), rrf_k=settings.rrf_k,
+                  per_document=per_document)
 
 
 def search(

@@ -20,9 +20,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from assistant.answer.question import Question, asks_list, fold
+from assistant.answer.question import Question, asks_list, fold, head_noun
 from assistant.answer.score import (
-    MIN_SHARE, NUMBER_WORDS, QUESTION_WORDS, Frequencies, Scored, Scorer, allowed, is_survey_record,
+    MIN_SHARE, QUESTION_WORDS, Frequencies, Scored, Scorer, allowed, is_survey_record,
 )
 from assistant.answer.units import LIST, ROW, SENTENCE, Unit, is_contact, units_of
 from assistant.cite.assemble import Line, Span
@@ -174,7 +174,7 @@ def _list_answer(question: Question, scorer: Scorer, units: Sequence[Unit]) -> l
 def _noun_column(question: Question, scorer: Scorer, rows: Sequence[Unit]) -> list[Line]:
     """A list that stands in one cell: "Vilka delprioriteringar ingår i prioritering 6?" → the
     Delprioriteringar cell of the row whose other cells match the rest of the question."""
-    head = _list_head(question.text)
+    head = head_noun(question.text)
     if head is None:
         return []
     noun = analyze_token(head.lower())[0]
@@ -199,21 +199,8 @@ def _list_noun(question: str) -> set[str]:
     ('Umeås') is passed over, so a table headed "Prioriterade insatser" is not taken for a list of
     bristyrken.
     """
-    head = _list_head(question)  # the whole word's stem: 'bristyrken' is not named by a column "Yrke"
+    head = head_noun(question)  # the whole word's stem: 'bristyrken' is not named by a column "Yrke"
     return {analyze_token(head.lower())[0]} - QUESTION_WORDS if head else set()
-
-
-def _list_head(question: str) -> str | None:
-    m = re.search(r"\b(?:vilka|vilken|vilket|lista|nämn|räkna upp|ange)\s+(.*)", question, re.IGNORECASE)
-    if not m:
-        return None
-    words = [w for w in re.findall(r"[\wåäöÅÄÖ]+", m.group(1))
-             if not re.fullmatch(rf"(?:{NUMBER_WORDS[1:-1]}|\d+|är|de|den|det)", w, re.IGNORECASE)
-             and not (w[:1].isupper() and w.endswith("s"))]
-    if not words:
-        return None
-    first, second = words[0], (words[1] if len(words) > 1 else None)
-    return second if second and re.search(r"(ade|ande|aste|iga|ska|nya|e)$", first.lower()) else first
 
 
 def _list_heading(unit: Unit, passage: Passage) -> set[str]:

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field, replace
 from assistant import retrieval, survey
 from assistant.answer import gate, llm
 from assistant.answer.compose import compose, evidence
+from assistant.answer.score import is_survey_passage
 from assistant.answer.question import (
     Question, analyze_question, asks_list, for_part, mentioned_kommuner, swap_kommuner,
 )
@@ -30,6 +31,7 @@ from assistant.records import Answer, Passage
 from assistant.survey import SurveyResult
 
 ANSWER_PASSAGES = 8
+ANSWER_PER_DOCUMENT = 5  # an answer may need several sections of one document ("Vad vi lärde oss")
 MAX_PREVIOUS = 3  # earlier questions of a conversation that a follow-up may lean on
 
 
@@ -83,8 +85,7 @@ def _answer_part(deps: Deps, part: Question, scopes: tuple[str, ...], covered: s
         return _Part(figures, mode="enkät")
     if part.kind == "jämförelse" and len(part.kommuner) > 1:
         return _side_by_side(deps, part, scopes, covered, clock)
-    passages = retrieval.retrieve(deps.index, deps.embedder, part.search_text, scopes, ANSWER_PASSAGES,
-                                  deps.settings.retrieval)
+    passages = _answer_passages(deps, part.search_text, scopes)
     clock.lap("sökning_ms")
 
     def frequencies(terms: Sequence[str]) -> tuple[dict[str, int], int]:
@@ -107,6 +108,15 @@ def _answer_part(deps: Deps, part: Question, scopes: tuple[str, ...], covered: s
             result.fallback = True
             return result
     return _extractive(part, passages, frequencies, uncovered, deps.settings.answer.dense_strong)
+
+
+def _answer_passages(deps: Deps, text: str, scopes: tuple[str, ...]) -> list[Passage]:
+    """The best ANSWER_PASSAGES passages an answer can quote: survey response rows, which the survey
+    stage computes from and no answer line quotes, give their places to the next passages."""
+    found = retrieval.retrieve(deps.index, deps.embedder, text, scopes, 2 * ANSWER_PASSAGES, deps.settings.retrieval,
+                               per_document=ANSWER_PER_DOCUMENT)
+    quotable = [p for p in found if not is_survey_passage(p)]
+    return (quotable or found)[:ANSWER_PASSAGES]
 
 
 def _side_by_side(deps: Deps, part: Question, scopes: tuple[str, ...], covered: set[str], clock: _Clock) -> _Part:

@@ -43,7 +43,7 @@ _LIST_CUE = re.compile(
 )
 _EXPLAIN_CUE = re.compile(r"^(varfor|hur (arbetar|jobbar|gar|fungerar|kan|ska|gor)|beskriv|forklara|"
                           r"berätta|berätta|sammanfatta|vad innebar|vad handlar)\b")
-_QUESTION_WORDS = r"(?:hur|vilken|vilket|vilka|vad|nar|vem|var|varfor|finns|ar|har)"
+_QUESTION_WORDS = r"(?:hur|vilken|vilket|vilka|vad|n[aä]r|vem|var|varf[oö]r|finns|[aä]r|har)"
 _PART_SPLIT = re.compile(rf"(?:,| och| samt)\s+(?={_QUESTION_WORDS}\b)", re.IGNORECASE)
 # A part that leans on the one before ("… och hur bedöms läget för det yrket?") is not asked alone.
 _REFERS_BACK = re.compile(r"\b(det|den|dem|detta|denna|dessa|dess|deras|samma|där|dit|då)\b(?! (finns|är|var|blir|gäller))",
@@ -145,6 +145,28 @@ def for_part(question: Question, part: str) -> Question:
 def asks_list(text: str) -> bool:
     """A question that asks for several things by name ("Vilka insatser …"): answered as a list."""
     return text.lower().startswith(("vilka", "vilken typ"))
+
+
+_NUMBER_WORD = r"(?:en|ett|två|tre|fyra|fem|sex|sju|åtta|nio|tio|elva|tolv|femton|tjugo|\d+|är|de|den|det)"
+
+
+def head_noun(question: str) -> str | None:
+    """The noun a which/what question asks about: 'Vilka prioriterade bristyrken …' → 'bristyrken',
+    'Vad är visionen i …' → 'visionen'.
+
+    An adjective before the noun ('prioriterade', 'viktigaste'), a number ('fyra') or a genitive
+    ('Umeås') is passed over.
+    """
+    m = re.search(r"\b(?:vilka|vilken|vilket|lista|nämn|räkna upp|ange|vad är|vad var|vad heter|vad kallas)\s+(.*)",
+                  question, re.IGNORECASE)
+    if not m:
+        return None
+    words = [w for w in re.findall(r"[\wåäöÅÄÖ]+", m.group(1))
+             if not re.fullmatch(_NUMBER_WORD, w, re.IGNORECASE) and not (w[:1].isupper() and w.endswith("s"))]
+    if not words:
+        return None
+    first, second = words[0], (words[1] if len(words) > 1 else None)
+    return second if second and re.search(r"(ade|ande|aste|iga|ska|nya|e)$", first.lower()) else first
 
 
 def asks_for(folded: str) -> str | None:

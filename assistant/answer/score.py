@@ -9,10 +9,10 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-from assistant.answer.question import Question, mentioned_kommuner
+from assistant.answer.question import Question, head_noun, mentioned_kommuner
 from assistant.answer.units import LIST, ROW, Unit, is_contact
 from assistant.records import Passage
-from assistant.text.analyzer import analyze, analyze_token, held_terms
+from assistant.text.analyzer import analyze, analyze_token, expansions, held_terms
 
 Frequencies = Callable[[Sequence[str]], tuple[dict[str, int], int]]
 
@@ -41,7 +41,7 @@ _DATE = re.compile(
     r"november|december) \d{4}|(våren|hösten|sommaren|vintern) \d{4}|(19|20)\d{2})\b", re.I)
 _EXPECT = {
     "andel": re.compile(r"\d ?(%|procent)"),
-    "antal": re.compile(rf"\d|\b{NUMBER_WORDS}\b", re.I),
+    "antal": re.compile(rf"\d|\b{NUMBER_WORDS}\b", re.I),  # searched with dates and years taken out
     "datum": _DATE,
     "person": re.compile(r"\b[A-ZÅÄÖ][a-zåäöé]+ [A-ZÅÄÖ][a-zåäöé]+(?:-[A-ZÅÄÖ][a-zåäöé]+)?\b"),
 }
@@ -72,6 +72,8 @@ class Scorer:
         self.passages = passages
         self.wanted = {t for t in analyze(question.search_text) if t not in QUESTION_WORDS and t not in kommun_terms
                        and (len(t) > 1 or t.isdigit())}
+        for acronym, spelled in expansions(question.search_text).items():  # "RUS" is mostly spelled out
+            self.wanted = (self.wanted - {acronym}) | (set(spelled) - QUESTION_WORDS)
         self.counted = frequencies is not None and bool(self.wanted)
         self.frequency, total = frequencies(sorted(self.wanted)) if self.counted else ({}, 0)  # type: ignore[misc]
         self.weights = idf_weights(self.wanted, self.frequency, total) if frequencies else {t: 1.0 for t in self.wanted}
@@ -79,12 +81,16 @@ class Scorer:
         self._passage_terms = set().union(*self._context, *(analyze(p.text) for p in passages))
         # "störst behov" asks for the unit that says which is largest, not "viktigast"
         self._superlatives = {w[:5].lower() for w in _SUPERLATIVE.findall(question.text)}
+        noun = head_noun(question.text)
+        self._noun = analyze_token(noun.lower())[0] if noun else None  # "Vad är visionen …?" → vision
 
     def score(self, unit: Unit, exclude: frozenset[str] = frozenset(), whole: bool = False) -> Scored:
         """How well `unit` answers; a list counts by its best item unless `whole` (a list question)."""
         wanted = self.wanted - exclude
         total = sum(self.weights[t] for t in wanted) or 1.0
         context = self._context[unit.passage]
+        if unit.heading:  # "Västerbotten – en attraktiv region …" stands under "Vision"
+            context = context | set(analyze(unit.heading))
         if unit.kind == ROW:  # a column name ("Koppling till bristyrke") is every row's: context, not content
             context = context | set(analyze(" ".join(c for c, _ in unit.cells)))
             texts = [" ".join(v for _, v in unit.cells)]
@@ -104,9 +110,19 @@ class Scorer:
             score += _KOMMUN_BONUS  # "enligt lärdomen om …": the asked kind of document
         if self._superlatives and self._superlatives & {w[:5].lower() for w in _SUPERLATIVE.findall(unit.text)}:
             score += _KOMMUN_BONUS  # "störst behov" asks for the unit that says which is largest
+        if self.defines(unit):
+            score += _EXPECT_BONUS  # the first words under a heading that names what is asked
         if unit.noise and not (self.question.asks == "person" and is_contact(unit.text)):
             score *= 0.3
         return Scored(unit, score, share)
+
+    def defines(self, unit: Unit) -> bool:
+        """The unit opens the section whose heading names what the question asks about ("Vision" →
+        the vision itself; "Inriktning: Föregångare i omställning" → that inriktning)."""
+        if not (unit.first_under_heading and self._noun):
+            return False
+        label = re.split(r"[:\d]", unit.heading, maxsplit=1)[0]
+        return bool(held_terms({self._noun}, set(analyze(label))))
 
     def mostly_absent(self) -> bool:
         """The question is about something the caller's material never mentions: most of its weight
@@ -131,6 +147,8 @@ class Scorer:
         if self.question.asks == "antal" and _COUNTS_KOMMUNER.search(self.question.text):
             return len(mentioned_kommuner(text)) >= 3  # "hur många kommuner": the kommuner named
         expected = _EXPECT.get(self.question.asks or "")
+        if self.question.asks == "antal":
+            text = _DATE.sub(" ", text)  # "juni 2020" holds no count
         return expected is not None and expected.search(text) is not None
 
 
@@ -138,6 +156,12 @@ def is_survey_record(unit: Unit, passage: Passage) -> bool:
     """One employer's survey response (a long row of a survey's response table): the survey stage
     computes figures from these; answers quote the survey's own summaries instead."""
     return unit.kind == ROW and passage.type == "enkat" and len(unit.cells) >= SURVEY_RECORD_CELLS
+
+
+def is_survey_passage(passage: Passage) -> bool:
+    """A passage of survey response rows: no answer quotes them (see `is_survey_record`)."""
+    first = passage.text.split("\n", 1)[0]
+    return passage.type == "enkat" and bool(passage.sheet) and first.count(" | ") + 1 >= SURVEY_RECORD_CELLS
 
 
 def idf_weights(terms: Iterable[str], df: dict[str, int], total: int) -> dict[str, float]:

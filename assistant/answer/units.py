@@ -35,6 +35,7 @@ _SELF_DESCRIPTION = re.compile(
     r"|det här \w+)\s+(omfattar|beskriver|innehåller|redovisar|bygger|sammanfattar|är ett utdrag|återger)\b",
     re.IGNORECASE,
 )
+_EXCERPT_NOTE = re.compile(r"^(utdrag:|sidnumrering\w* avser)", re.IGNORECASE)  # "Utdrag: vision, hållbarhetsmål …"
 _CONTACT = re.compile(r"(kontaktperson|e-post|epost|telefon|\btel\.|@|www\.|https?://)", re.IGNORECASE)
 # Document metadata lines: "*Projekt · Publicerad 2025-10-08 · Målgrupp: …*", "**Datum:** … **Plats:** …".
 _METADATA = re.compile(r"(·.*publicerad|publicerad.*·|^\*[^*]+\*$|^publicerad \d{4}-\d{2}-\d{2} av )", re.IGNORECASE)
@@ -72,6 +73,9 @@ class Unit:
     noise: bool = False
     start: int = 0
     end: int = 0
+    heading: str = ""  # the heading line the unit stands under in its passage ("Vision", "Inriktning: …")
+    heading_start: int = -1
+    first_under_heading: bool = False
 
     def cell(self, column_key: str) -> tuple[str, str] | None:
         """The (column, value) of a row column of kind `column_key` ('ansvarig' → "Ansvar för utveckling")."""
@@ -83,16 +87,17 @@ def units_of(passages: Sequence[Passage]) -> list[Unit]:
     """Every unit of every passage, in passage order then source order."""
     out: list[Unit] = []
     for n, passage in enumerate(passages):
-        out += [replace(u, passage=n) for u in _passage_units(passage.text, bool(passage.rows))
+        hard_lines = passage.path.lower().endswith(".docx")  # a Word paragraph is never a wrapped line
+        out += [replace(u, passage=n) for u in _passage_units(passage.text, bool(passage.rows), hard_lines)
                 if not is_instruction(u.text)]
     return out
 
 
 @lru_cache(maxsize=1024)
-def _passage_units(text: str, is_table: bool) -> tuple[Unit, ...]:
+def _passage_units(text: str, is_table: bool, hard_lines: bool = False) -> tuple[Unit, ...]:
     if is_table or _looks_like_rows(text):
         return tuple(_row_units(text))
-    return tuple(_text_units(text))
+    return tuple(_text_units(text, hard_lines))
 
 
 def _looks_like_rows(text: str) -> bool:
@@ -125,13 +130,16 @@ def parse_row(line: str) -> tuple[tuple[str, str], ...]:
     return tuple(cells)
 
 
-def _text_units(text: str) -> list[Unit]:
-    """Sentences and whole lists of running text (lead-in with all its items)."""
+def _text_units(text: str, hard_lines: bool = False) -> list[Unit]:
+    """Sentences and whole lists of running text (lead-in with all its items), each with the
+    heading line it stands under."""
     out: list[Unit] = []
-    parts = pieces(text)
+    parts = pieces(text, hard_lines)
+    heading, heading_start, fresh = "", -1, False
     i = 0
     while i < len(parts):
         piece = parts[i]
+        under = {"heading": heading, "heading_start": heading_start, "first_under_heading": fresh}
         if _is_item(piece.prefix) and not _HEADING_PREFIX.search(piece.prefix):
             j, items, starts = i, [], []
             while j < len(parts) and (_is_item(parts[j].prefix) or (j > i and "\n" not in parts[j].prefix)):
@@ -142,17 +150,38 @@ def _text_units(text: str) -> list[Unit]:
                     items[-1] = f"{items[-1]} {parts[j].body}"
                 j += 1
             lead_piece = out.pop() if out and out[-1].kind == SENTENCE and out[-1].text.endswith(":") else None
+            if lead_piece is not None:
+                under = {"heading": lead_piece.heading, "heading_start": lead_piece.heading_start,
+                         "first_under_heading": lead_piece.first_under_heading}
             start = lead_piece.start if lead_piece else starts[0]
             quote = text[start:parts[j - 1].end]
             out.append(Unit(LIST, quote, quote, 0, len(out), lead=lead_piece.text if lead_piece else "",
-                            items=tuple(items), start=start, end=parts[j - 1].end))
+                            items=tuple(items), start=start, end=parts[j - 1].end, **under))
+            fresh = False
             i = j
             continue
-        heading = bool(_HEADING_PREFIX.search(piece.prefix))
-        out.append(Unit(SENTENCE, piece.body, piece.body, 0, len(out), noise=heading or is_noise(piece.body),
-                        start=piece.start, end=piece.end))
+        marked = bool(_HEADING_PREFIX.search(piece.prefix))
+        if marked or _is_heading_line(text, piece.prefix, piece.body, piece.end):
+            out.append(Unit(SENTENCE, piece.body, piece.body, 0, len(out), noise=marked or ": " not in piece.body
+                            or is_noise(piece.body), start=piece.start, end=piece.end, **under))
+            heading, heading_start, fresh = piece.body, piece.start, True
+            i += 1
+            continue
+        out.append(Unit(SENTENCE, piece.body, piece.body, 0, len(out), noise=is_noise(piece.body),
+                        start=piece.start, end=piece.end, **under))
+        fresh = False
         i += 1
     return out
+
+
+def _is_heading_line(text: str, prefix: str, body: str, end: int) -> bool:
+    """A line of its own without a sentence's end: a heading ("Vision", "Inriktning: Föregångare i
+    omställning"), or a question heading ("Varför en regional utvecklingsstrategi?")."""
+    whole_line = ("\n" in prefix or not text[:end - len(body)].strip()) and text[end:end + 1] in ("\n", "")
+    core = body.rstrip(" *")
+    if not whole_line or len(body.split()) > 12 or core.endswith((".", "!", ",", ";", ":")):
+        return False
+    return not _FRAGMENT_END.search(core)
 
 
 def _is_item(prefix: str) -> bool:
@@ -173,7 +202,7 @@ def is_noise(sentence: str) -> bool:
         return True
     if _FRAGMENT_END.search(sentence) or len(words) < 3:
         return True  # a PDF line cut mid-sentence ("Regional utvecklingsstrategi för")
-    return bool(_SELF_DESCRIPTION.match(sentence) or _CONTACT.search(sentence))
+    return bool(_SELF_DESCRIPTION.match(sentence) or _EXCERPT_NOTE.match(sentence) or _CONTACT.search(sentence))
 
 
 def is_contact(sentence: str) -> bool:

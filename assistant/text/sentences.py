@@ -26,6 +26,9 @@ _BULLET = re.compile(r"(?:[-*•–]|\d{1,2}[.)]|#{1,6})[ \t]+")
 _BULLET_ONLY = re.compile(r"[ \t]*(?:[-*•–]|\d{1,2}[.)]|#{1,6})")
 _CLOSERS = "\"'”’»)"
 _HEADING_MAX = 60
+# A labelled heading line ("Hållbarhetsmål 1: En levande plats", "Utdrag: vision, …") may run longer.
+_LABEL_HEADING = re.compile(r"^[A-ZÅÄÖ][\wåäö]{1,24}(?: \d+(?:\.\d+)*)?: \S")
+_LABEL_HEADING_MAX = 80
 
 
 @dataclass(frozen=True)
@@ -51,10 +54,12 @@ def split_sentences(text: str) -> list[str]:
     return [piece.body for piece in pieces(text)]
 
 
-def pieces(text: str) -> list[Piece]:
+def pieces(text: str, hard_lines: bool = False) -> list[Piece]:
+    """The sentences of `text` with their prefixes and offsets; with `hard_lines` every line break
+    ends one (a Word paragraph is never a wrapped line)."""
     pieces: list[Piece] = []
     prev_end = 0
-    for start, end in _segments(text):
+    for start, end in _segments(text, hard_lines):
         body_start, body_end = _body_bounds(text, start, end)
         if body_start >= body_end:
             continue
@@ -68,10 +73,12 @@ def pieces(text: str) -> list[Piece]:
     return pieces
 
 
-def _segments(text: str) -> Iterator[tuple[int, int]]:
+def _segments(text: str, hard_lines: bool = False) -> Iterator[tuple[int, int]]:
     start = 0
     for gap in re.finditer(r"\s+", text):
-        if gap.start() > 0 and gap.end() < len(text) and _is_boundary(text, gap.start(), gap.end()):
+        if gap.start() > 0 and gap.end() < len(text) and (
+                (hard_lines and "\n" in gap.group(0) and not _starts_with_marker(text[gap.end():gap.end() + 40]))
+                or _is_boundary(text, gap.start(), gap.end())):
             yield start, gap.start()
             start = gap.end()
     yield start, len(text)
@@ -118,7 +125,8 @@ def _is_line_boundary(gap: str, left: str, right: str) -> bool:
     core = _trim_end(prev_line)
     if core.endswith(":"):
         return True
-    heading = len(core) <= _HEADING_MAX and not core.endswith((".", "!", "?", ",", ";", "-", "–"))
+    short = len(core) <= _HEADING_MAX or (len(core) <= _LABEL_HEADING_MAX and _LABEL_HEADING.match(core.strip()))
+    heading = short and not core.endswith((".", "!", "?", ",", ";", "-", "–"))
     return heading and next_line[:1].isupper()
 
 
