@@ -56,6 +56,8 @@ _COLUMN_WORDS = frozenset(analyze(
 _YEAR = re.compile(r"(19|20)\d{2}")
 _WHICH = re.compile(r"^(vilken|vilket|vilka|vad heter|vad kallas)\b", re.IGNORECASE)
 _NUMBERING = re.compile(r"^(§\s*)?\d+(\.\d+)*\.?\s+")
+_NAMES_SOURCE = re.compile(r"\benligt (den |det |de )?(\w+ ){0,2}(lärdom|protokoll|handlingsplan|agenda|enkät"
+                           r"|arbetsgivarenkät|strategi|rus\b|utvecklingsstrategi)", re.IGNORECASE)
 _BRACKETED = re.compile(r"\s*\[[^\[\]\n]{1,30}\]")
 
 
@@ -83,10 +85,20 @@ def compose(question: Question, passages: Sequence[Passage], frequencies: Freque
         return _compare(question, scorer, units)
     own = [u for u in units if allowed(u, passages[u.passage], question.kommuner, scorer.wanted,
                                        strict=question.side_by_side)]
+    own = _of_named_type(question, scorer, own)
     lines = _answer(question, scorer, own)
     if not lines and question.kommuner:
         return Composition((), tuple(question.kommuner))
     return Composition(tuple(lines))
+
+
+def _of_named_type(question: Question, scorer: Scorer, units: list[Unit]) -> list[Unit]:
+    """Only units of the document type the question names as its source ("… enligt lärdomen om
+    omställning", "… i protokollet"), when such units answer at all."""
+    if not question.doc_type or len(_NAMES_SOURCE.findall(question.text)) != 1:
+        return units
+    typed = [u for u in units if scorer.passages[u.passage].type == question.doc_type]
+    return typed if any(scorer.score(u).share >= MIN_SHARE for u in typed) else units
 
 
 def evidence(question: Question, passages: Sequence[Passage], frequencies: Frequencies | None = None,

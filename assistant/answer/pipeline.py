@@ -31,6 +31,8 @@ from assistant.records import Answer, Passage
 from assistant.survey import SurveyResult
 
 ANSWER_PASSAGES = 8
+WHOLE_DOCUMENT_TOP = 2  # when the best two passages share a short document, its other sections are read too
+WHOLE_DOCUMENT_MAX = 12
 ANSWER_PER_DOCUMENT = 5  # an answer may need several sections of one document ("Vad vi lärde oss")
 MAX_PREVIOUS = 3  # earlier questions of a conversation that a follow-up may lean on
 
@@ -95,6 +97,7 @@ def _answer_part(deps: Deps, part: Question, scopes: tuple[str, ...], covered: s
         return _Part(missing=uncovered)
     passages = with_whole_tables(deps, current_first(deps, passages, scopes, part.year), scopes,
                                  every_table=part.column is not None or part.kind == "lista")
+    passages = with_whole_document(deps, passages, scopes)
     units = evidence(part, passages, frequencies) if deps.chat_model is not None else []
     if units:
         try:
@@ -183,6 +186,21 @@ def with_whole_tables(deps: Deps, passages: list[Passage], scopes: tuple[str, ..
                 present.add(sibling.source_id)
                 extra.append(sibling)
     return passages + extra
+
+
+def with_whole_document(deps: Deps, passages: list[Passage], scopes: tuple[str, ...]) -> list[Passage]:
+    """The passages plus the rest of a short document that the best passages all come from: a
+    question about one lärdom or one protocol may be answered by a section retrieval ranked lower
+    ("Vad vi lärde oss" under "Vilka lärdomar …")."""
+    top = passages[:WHOLE_DOCUMENT_TOP]
+    if len(top) < WHOLE_DOCUMENT_TOP or len({p.doc_id for p in top}) > 1 or top[0].rows:
+        return passages
+    ids = deps.index.lexical.passage_ids(top[0].doc_id)
+    if len(ids) > WHOLE_DOCUMENT_MAX:
+        return passages
+    present = {p.source_id for p in passages}
+    found = deps.index.lexical.passages([i for i in ids if i not in present], scopes)
+    return passages + [found[i] for i in ids if i in found and not found[i].rows]
 
 
 def current_first(deps: Deps, passages: list[Passage], scopes: tuple[str, ...],

@@ -18,6 +18,7 @@ from assistant.records import Passage
 from assistant.text.sentences import pieces
 
 SENTENCE, LIST, ROW = "mening", "lista", "rad"
+SHORT_LEAD_WORDS = 3  # a lead-in this short ("Gruppen har:") is read with the sentence before it
 # How the table columns a question can ask for are named in the documents (folded, spaces removed).
 COLUMN_PREFIXES = {
     "ansvarig": ("ansvar", "huvudman", "ageravinsats"),
@@ -150,6 +151,13 @@ def _text_units(text: str, hard_lines: bool = False) -> list[Unit]:
                     items[-1] = f"{items[-1]} {parts[j].body}"
                 j += 1
             lead_piece = out.pop() if out and out[-1].kind == SENTENCE and out[-1].text.endswith(":") else None
+            if (lead_piece is not None and len(lead_piece.text.split()) <= SHORT_LEAD_WORDS and out
+                    and out[-1].kind == SENTENCE and not out[-1].noise
+                    and "\n\n" not in text[out[-1].end:lead_piece.start]):
+                before = out.pop()  # "Gruppen har:" says whose list it is only with the sentence before
+                lead_piece = replace(lead_piece, text=text[before.start:lead_piece.end], start=before.start,
+                                     heading=before.heading, heading_start=before.heading_start,
+                                     first_under_heading=before.first_under_heading)
             if lead_piece is not None:
                 under = {"heading": lead_piece.heading, "heading_start": lead_piece.heading_start,
                          "first_under_heading": lead_piece.first_under_heading}
