@@ -234,16 +234,30 @@ def answer_sentences(text: str) -> list[str]:
 
 
 def first_sentence(text: str) -> str:
-    """What a reader sees first: the first sentence of the first non-empty line; a lead-in line
-    ending in ':' (before a list) counts together with its first item."""
-    lines = [x for x in (_EMPHASIS.sub("", _BULLET.sub("", raw)).strip() for raw in text.splitlines())
-             if x.strip(" |-:")]
+    """What a reader sees first: the first sentence of the first non-empty line. A lead-in line
+    ending in ':' counts together with the list it opens (every bullet item right after it): a list
+    question's direct answer is the list. A lead-in without bullets below counts with the next line's
+    first sentence."""
+    raw_lines = [raw for raw in text.splitlines() if _plain(raw).strip(" |-:")]
+    lines = [_plain(raw) for raw in raw_lines]
     if not lines:
         return ""
     if lines[0].rstrip().endswith(":") and len(lines) > 1:
+        items = []
+        start = 2 if len(lines) > 2 and lines[1].endswith(":") and not _BULLET.match(raw_lines[1].strip()) else 1
+        for raw, line in zip(raw_lines[start:], lines[start:]):
+            if not _BULLET.match(raw.strip()):
+                break
+            items.append(line)
+        if items:  # "**Vilhelmina:**" / "Prioriterade bristyrken:" / "- …": both lead-ins and the list
+            return " ".join([*lines[:start], *items])
         return f"{lines[0]} {answer_sentences(lines[1])[0] if answer_sentences(lines[1]) else lines[1]}"
     sentences = answer_sentences(lines[0])
     return sentences[0] if sentences else lines[0]
+
+
+def _plain(line: str) -> str:
+    return _EMPHASIS.sub("", _BULLET.sub("", line)).strip()
 
 
 def strip_markers(text: str) -> str:

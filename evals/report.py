@@ -61,8 +61,9 @@ DEFINITIONS = """\
   bedömda meningarna. Uträknade enkätsiffror: talen krävs inte när meningen citerar enkätens rader, och
   en mening som bara citerar raderna bedöms inte. Utkast bedöms inte.
 - **Direkt svar** – den förväntade uppgiften (första faktat; något av dem för `lista`; "inget om
-  <Kommun>" för `saknas`) står i svarets första mening: första icke-tomma raden, och en inledningsrad
-  som slutar med kolon tillsammans med första punkten.
+  <Kommun>" för `saknas`) står i svarets första mening: första icke-tomma raden. En inledningsrad
+  som slutar med kolon räknas tillsammans med hela listan den inleder (en listfråga besvaras av
+  listan), annars med nästa rads första mening.
 - **Svarslängd** – ord utan `[n]`, median och p90, över alla svar utom utkast.
 - **saknas** – rätt (räknas som faktaträffsäkerhet) när svaret säger "inget om <Kommun>" och inget
   citat hör till en annan kommuns dokument. Ingår inte i rätt avböjt/besvarat.

@@ -304,11 +304,12 @@ def test_numbers_are_normalised_and_labels_and_framing_are_free():
     assert matching.attribution("Arbetslösheten i Umeå är 6 % [1].", quote, analyze) == ("6", "Umeå", "ord 1/2")
 
 
-def test_a_list_answer_counts_its_lead_in_and_first_item():
+def test_a_list_answer_counts_its_lead_in_and_the_whole_list():
     text = ("Dorotea prioriterar följande bristyrken:\n- Undersköterskor (SSYK 5321) [1]\n- Lastbilsförare (SSYK 8332) [1]"
             "\n- Kockar (SSYK 5120) [1]")
     quote = "Undersköterskor (SSYK 5321)\nLastbilsförare (SSYK 8332)"
-    assert matching.first_sentence(text) == "Dorotea prioriterar följande bristyrken: Undersköterskor (SSYK 5321) [1]"
+    assert matching.first_sentence(text) == ("Dorotea prioriterar följande bristyrken: Undersköterskor (SSYK 5321) [1] "
+                                             "Lastbilsförare (SSYK 8332) [1] Kockar (SSYK 5120) [1]")
     assert matching.answer_sentences(text)[1:] == ["Undersköterskor (SSYK 5321) [1]", "Lastbilsförare (SSYK 8332) [1]",
                                                    "Kockar (SSYK 5120) [1]"]
     obs = _answer_obs("l1", "lista", text, {1: quote})
@@ -317,7 +318,15 @@ def test_a_list_answer_counts_its_lead_in_and_first_item():
                      (Fact("Lastbilsförare"), Fact("Undersköterskor")))
     assert metrics.direct_answer([lista], {"l1": obs}).overall == 1.0  # any fact of a list counts
     fakta = Question("f1", "fakta", "Vilka?", ("publik",), (Source("a.docx"),), "any", (Fact("Lastbilsförare"),))
-    assert metrics.direct_answer([fakta], {"f1": obs}).overall == 0.0  # the first fact is not first
+    assert metrics.direct_answer([fakta], {"f1": obs}).overall == 1.0  # the list is the direct answer
+    late = _answer_obs("f2", "fakta", "Dorotea har flera bristyrken. Bland dem finns lastbilsförare [1].", {1: quote})
+    assert metrics.direct_answer([fakta], {"f1": late}).overall == 0.0  # a fact after the first sentence is not first
+
+
+def test_a_comparison_block_counts_its_label_lead_in_and_list():
+    text = "**Vilhelmina:**\nPrioriterade bristyrken:\n- Grundskollärare [1]\n- Lastbilsförare [1]\n**Åsele:**\n- Kockar [2]"
+    assert matching.first_sentence(text) == "Vilhelmina: Prioriterade bristyrken: Grundskollärare [1] Lastbilsförare [1]"
+    assert matching.first_sentence("Svaret:\nDet är 12 platser. Fler kommer [1].") == "Svaret: Det är 12 platser."
 
 
 def test_a_refusal_and_an_absent_kommun():

@@ -54,10 +54,11 @@ _COLUMN_WORDS = frozenset(analyze(
     "startar börjar start leder driver"
 ))
 _YEAR = re.compile(r"(19|20)\d{2}")
-_WHICH = re.compile(r"^(vilken|vilket|vilka|vad heter|vad kallas)\b", re.IGNORECASE)
+_WHICH = re.compile(r"^(vilken|vilket|vilka|vad heter|vad kallas|vad är|vad var)\b", re.IGNORECASE)
 _NUMBERING = re.compile(r"^(§\s*)?\d+(\.\d+)*\.?\s+")
 _NAMES_SOURCE = re.compile(r"\benligt (den |det |de )?(\w+ ){0,2}(lärdom|protokoll|handlingsplan|agenda|enkät"
                            r"|arbetsgivarenkät|strategi|rus\b|utvecklingsstrategi)", re.IGNORECASE)
+_LABELLED_HEADING = re.compile(r"^([A-ZÅÄÖ][\wåäö]+)(?: \d+)?: \S.{0,80}$")
 _BRACKETED = re.compile(r"\s*\[[^\[\]\n]{1,30}\]")
 
 
@@ -170,6 +171,9 @@ def _list_answer(question: Question, scorer: Scorer, units: Sequence[Unit]) -> l
     in_column = _noun_column(question, scorer, [s.unit for s in scored if s.unit.kind == ROW])
     if in_column:
         return in_column
+    headed = _labelled_headings(question, scorer, units)
+    if headed:
+        return headed
     if best_list is not None and list_named and not table_named:
         return _list_lines(best_list.unit, scorer.passages[best_list.unit.passage].section)
     if rows and table_named and not list_named:
@@ -181,6 +185,28 @@ def _list_answer(question: Question, scorer: Scorer, units: Sequence[Unit]) -> l
     if rows and table_score >= 0.75 * best_any.score:
         return [Line(_row_subject(s.unit, question), (_span(s.unit),), prefix="- ") for s in rows]
     return []
+
+
+def _labelled_headings(question: Question, scorer: Scorer, units: Sequence[Unit]) -> list[Line]:
+    """Headings that name what the question lists, in one document: "Vilka hållbarhetsmål …?" →
+    "Hållbarhetsmål 1: En levande plats", "Hållbarhetsmål 2: En cirkulär plats"."""
+    head = head_noun(question.text)
+    if head is None:
+        return []
+    noun = analyze_token(head.lower())[0]
+    found: dict[str, list[Unit]] = {}
+    for unit in units:
+        m = _LABELLED_HEADING.match(unit.text)
+        if unit.kind == SENTENCE and unit.noise and m and held_terms({noun}, set(analyze(m.group(1)))):
+            found.setdefault(scorer.passages[unit.passage].doc_id, []).append(unit)
+    best = max(found.values(), key=len, default=[])
+    distinct = list({u.text: u for u in sorted(best, key=lambda u: (u.passage, u.position))}.values())
+    if len(distinct) < 2:
+        return []
+    def order(u: Unit) -> tuple[int, int, int]:  # numbered headings by number, others as the document has them
+        number = re.search(r"\d+", u.text.split(":")[0])
+        return (int(number.group(0)) if number else 0, scorer.passages[u.passage].page or 0, u.start)
+    return [Line(f"{head[:1].upper()}{head[1:]}:")] + [Line(u.text, (_span(u),), prefix="- ") for u in sorted(distinct, key=order)]
 
 
 def _noun_column(question: Question, scorer: Scorer, rows: Sequence[Unit]) -> list[Line]:
@@ -284,7 +310,7 @@ def _fact_answer(question: Question, scorer: Scorer, units: Sequence[Unit]) -> l
             continue
         chosen.append(cand)
     first, rest = chosen[0], chosen[1:]
-    lines: list[Line] = _heading_label(question, scorer.passages[first.unit.passage], first.unit)
+    lines: list[Line] = []
     for s in [first, *rest]:
         if s.unit.kind == LIST and question.asks:  # a figure, date or name from a list: the item holding it
             lines.append(Line(_as_sentence(_best_item(scorer, s.unit)), (_span(s.unit),)))
@@ -292,7 +318,7 @@ def _fact_answer(question: Question, scorer: Scorer, units: Sequence[Unit]) -> l
             lines += _list_lines(s.unit, scorer.passages[s.unit.passage].section)
         else:
             lines.append(_unit_line(s.unit))
-    return lines
+    return _labelled(question, scorer.passages[first.unit.passage], first.unit, lines)
 
 
 def _best_item(scorer: Scorer, unit: Unit) -> str:
@@ -300,16 +326,23 @@ def _best_item(scorer: Scorer, unit: Unit) -> str:
     return max(unit.items, key=lambda item: scorer.score(replace(unit, kind=SENTENCE, text=item, items=())).score)
 
 
-def _heading_label(question: Question, passage: Passage, unit: Unit) -> list[Line]:
-    """A bold label with the heading the answer stands under, when the question asks *which* one and
-    the heading names it ("Vilken inriktning …?" → **Föregångare i omställning:**)."""
-    heading = _NUMBERING.sub("", (passage.section or "").split("; ")[-1]).strip()
+def _labelled(question: Question, passage: Passage, unit: Unit, lines: list[Line]) -> list[Line]:
+    """The lines with the heading the first one stands under as a bold label, when the question asks
+    *which* one (or what it is) and the heading names it: "Vilken inriktning …?" → **Inriktning:
+    Föregångare i omställning:** …; a heading in the passage's own text is quoted with the line."""
+    own = bool(unit.heading) and unit.first_under_heading
+    heading = unit.heading if own else _NUMBERING.sub("", (passage.section or "").split("; ")[-1]).strip()
+    heading = heading.rstrip(":?").strip()
     if (unit.kind != SENTENCE or not _WHICH.match(question.text) or not heading or heading == passage.title
             or len(heading.split()) > 10 or fold(heading) in fold(unit.text) or heading.startswith("Sida ")):
-        return []
+        return lines
     if not set(analyze(heading)) & set(analyze(question.text)) - QUESTION_WORDS:
-        return []  # "Syfte" says nothing the question asks about
-    return [Line(f"**{heading}:**")]
+        return lines  # "Syfte" says nothing the question asks about
+    if not own:
+        return [Line(f"**{heading}:**"), *lines]
+    first = lines[0]
+    span = Span(first.spans[0].passage, unit.heading_start, first.spans[0].end)
+    return [replace(first, spans=(span,), prefix=f"**{heading}:** "), *lines[1:]]
 
 
 def _english_answer(scorer: Scorer, units: Sequence[Unit]) -> list[Line]:

@@ -15,7 +15,7 @@ from functools import lru_cache
 
 from assistant.answer.question import fold
 from assistant.records import Passage
-from assistant.text.sentences import pieces
+from assistant.text.sentences import Piece, pieces
 
 SENTENCE, LIST, ROW = "mening", "lista", "rad"
 SHORT_LEAD_WORDS = 3  # a lead-in this short ("Gruppen har:") is read with the sentence before it
@@ -169,6 +169,14 @@ def _text_units(text: str, hard_lines: bool = False) -> list[Unit]:
             i = j
             continue
         marked = bool(_HEADING_PREFIX.search(piece.prefix))
+        label = _heading_label_line(text, parts, i)
+        if label is not None:  # "Inriktning:" / "Föregångare i omställning": one heading on two lines
+            end = parts[i + 1].end
+            out.append(Unit(SENTENCE, label, text[piece.start:end], 0, len(out), noise=True, start=piece.start,
+                            end=end, **under))
+            heading, heading_start, fresh = label, piece.start, True
+            i += 2
+            continue
         if marked or _is_heading_line(text, piece.prefix, piece.body, piece.end):
             out.append(Unit(SENTENCE, piece.body, piece.body, 0, len(out), noise=marked or ": " not in piece.body
                             or is_noise(piece.body), start=piece.start, end=piece.end, **under))
@@ -180,6 +188,19 @@ def _text_units(text: str, hard_lines: bool = False) -> list[Unit]:
         fresh = False
         i += 1
     return out
+
+
+def _heading_label_line(text: str, parts: Sequence[Piece], i: int) -> str | None:
+    """A heading's label and name on two lines ("Hållbarhetsmål 2:" then "En cirkulär plats") as one."""
+    piece = parts[i]
+    if (i + 1 >= len(parts) or not piece.body.endswith(":") or len(piece.body.split()) > SHORT_LEAD_WORDS
+            or _is_item(parts[i + 1].prefix)):
+        return None
+    whole_line = "\n" in piece.prefix or not text[:piece.start].strip()
+    nxt = parts[i + 1]
+    if not whole_line or not _is_heading_line(text, nxt.prefix, nxt.body, nxt.end):
+        return None
+    return f"{piece.body} {nxt.body}"
 
 
 def _is_heading_line(text: str, prefix: str, body: str, end: int) -> bool:
