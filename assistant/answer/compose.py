@@ -28,6 +28,7 @@ from assistant.answer.units import LIST, ROW, SENTENCE, Unit, is_contact, units_
 from assistant.cite.assemble import Line, Span
 from assistant.records import Passage
 from assistant.text.analyzer import analyze, analyze_token, held_terms
+from assistant.text.sentences import split_sentences
 
 CONSIDERED_PASSAGES = 24  # the retrieved passages plus the rest of their tables
 MAX_SUPPORT = {"fakta": 3, "förklaring": 4, "lista": 2, "jämförelse": 1}
@@ -322,8 +323,11 @@ def _fact_answer(question: Question, scorer: Scorer, units: Sequence[Unit]) -> l
 
 
 def _best_item(scorer: Scorer, unit: Unit) -> str:
-    """The item of a list that best answers the question (its own words, verbatim)."""
-    return max(unit.items, key=lambda item: scorer.score(replace(unit, kind=SENTENCE, text=item, items=())).score)
+    """The sentence of a list item that best answers the question (its own words, verbatim): an item
+    of two sentences ("69 procent … I inlandskommunerna … 82 procent") answers with the one asked for."""
+    sentences = [sentence for item in unit.items for sentence in split_sentences(item)]
+    return max(sentences or unit.items,
+               key=lambda text: scorer.score(replace(unit, kind=SENTENCE, text=text, items=())).score)
 
 
 def _labelled(question: Question, passage: Passage, unit: Unit, lines: list[Line]) -> list[Line]:

@@ -31,6 +31,7 @@ from assistant.records import Answer, Passage
 from assistant.survey import SurveyResult
 
 ANSWER_PASSAGES = 8
+KOMMUN_OWN_PASSAGES = 3  # a question about one kommun reads at least this many of its own passages
 WHOLE_DOCUMENT_TOP = 2  # when the best two passages share a short document, its other sections are read too
 WHOLE_DOCUMENT_MAX = 12
 ANSWER_PER_DOCUMENT = 5  # an answer may need several sections of one document ("Vad vi lärde oss")
@@ -87,7 +88,7 @@ def _answer_part(deps: Deps, part: Question, scopes: tuple[str, ...], covered: s
         return _Part(figures, mode="enkät")
     if part.kind == "jämförelse" and len(part.kommuner) > 1:
         return _side_by_side(deps, part, scopes, covered, clock)
-    passages = _answer_passages(deps, part.search_text, scopes)
+    passages = _answer_passages(deps, part, scopes)
     clock.lap("sökning_ms")
 
     def frequencies(terms: Sequence[str]) -> tuple[dict[str, int], int]:
@@ -113,13 +114,26 @@ def _answer_part(deps: Deps, part: Question, scopes: tuple[str, ...], covered: s
     return _extractive(part, passages, frequencies, uncovered, deps.settings.answer.dense_strong)
 
 
-def _answer_passages(deps: Deps, text: str, scopes: tuple[str, ...]) -> list[Passage]:
-    """The best ANSWER_PASSAGES passages an answer can quote: survey response rows, which the survey
-    stage computes from and no answer line quotes, give their places to the next passages."""
-    found = retrieval.retrieve(deps.index, deps.embedder, text, scopes, 2 * ANSWER_PASSAGES, deps.settings.retrieval,
-                               per_document=ANSWER_PER_DOCUMENT)
-    quotable = [p for p in found if not is_survey_passage(p)]
-    return (quotable or found)[:ANSWER_PASSAGES]
+def _answer_passages(deps: Deps, part: Question, scopes: tuple[str, ...]) -> list[Passage]:
+    """The best ANSWER_PASSAGES passages an answer can quote.
+
+    Survey response rows, which the survey stage computes from and no answer line quotes, give
+    their places to the next passages. A question about one kommun gets that kommun's own best
+    passages among them even when regional text ranks higher ("I Åsele svarade 29 av 50 …").
+    """
+    found = retrieval.retrieve(deps.index, deps.embedder, part.search_text, scopes, 3 * ANSWER_PASSAGES,
+                               deps.settings.retrieval, per_document=ANSWER_PER_DOCUMENT)
+    quotable = [p for p in found if not is_survey_passage(p)] or found
+    chosen = quotable[:ANSWER_PASSAGES]
+    if len(part.kommuner) == 1:
+        own = [p for p in quotable if p.kommun == part.kommuner[0]][:KOMMUN_OWN_PASSAGES]
+        missing = [p for p in own if p not in chosen]
+        if missing:
+            keep = [p for p in chosen if p.kommun == part.kommuner[0]]
+            others = [p for p in chosen if p.kommun != part.kommuner[0]]
+            others = others[:max(0, ANSWER_PASSAGES - len(keep) - len(missing))]
+            chosen = sorted(keep + others + missing, key=quotable.index)
+    return chosen
 
 
 def _side_by_side(deps: Deps, part: Question, scopes: tuple[str, ...], covered: set[str], clock: _Clock) -> _Part:

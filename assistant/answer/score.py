@@ -92,9 +92,8 @@ class Scorer:
         context = self._context[unit.passage]
         if unit.heading:  # "Västerbotten – en attraktiv region …" stands under "Vision"
             context = context | set(analyze(unit.heading))
-        if unit.kind == ROW:  # a column name ("Koppling till bristyrke") is every row's: context, not content
-            context = context | set(analyze(" ".join(c for c, _ in unit.cells)))
-            texts = [" ".join(v for _, v in unit.cells)]
+        if unit.kind == ROW:  # a column's name counts with its value: "Andel svårt att rekrytera: 60 %"
+            texts = [" ".join(f"{c} {v}" for c, v in unit.cells)]
         elif unit.kind == LIST and not whole:
             texts = [f"{unit.lead} {item}" for item in unit.items]
         else:
@@ -105,8 +104,8 @@ class Scorer:
             score += _EXPECT_BONUS
             if self.question.asks == "datum" and not _FULL_DATE.search(unit.text):
                 score -= _EXPECT_BONUS / 2  # "när antogs …?" wants the day, a bare year half counts
-        if self.question.kommuner and set(self.question.kommuner) & set(mentioned_kommuner(unit.text)):
-            score += _KOMMUN_BONUS
+        if self.question.kommuner:
+            score += self._kommun_fit(unit)
         if self.question.doc_type and self.passages[unit.passage].type == self.question.doc_type:
             score += _KOMMUN_BONUS  # "enligt lärdomen om …": the asked kind of document
         if self._superlatives and self._superlatives & {w[:5].lower() for w in _SUPERLATIVE.findall(unit.text)}:
@@ -116,6 +115,18 @@ class Scorer:
         if unit.noise and not (self.question.asks == "person" and is_contact(unit.text)):
             score *= 0.3
         return Scored(unit, score, share)
+
+    def _kommun_fit(self, unit: Unit) -> float:
+        """A unit that names the asked kommun beats one that speaks of all; the kommun's own row of a
+        table per kommun most of all; regional text that does not name it answers for it last."""
+        kommuner = set(self.question.kommuner)
+        text = " ".join(v for _, v in unit.cells) if unit.kind == ROW else unit.text  # "Åsele: för få svar" is a column
+        if kommuner & set(mentioned_kommuner(text)):
+            own_row = unit.kind == ROW and unit.cells[0][1] in kommuner
+            return 2 * _KOMMUN_BONUS if own_row else _KOMMUN_BONUS
+        if self.passages[unit.passage].kommun in kommuner:
+            return 0.0
+        return -_KOMMUN_BONUS
 
     def defines(self, unit: Unit) -> bool:
         """The unit opens the section whose heading names what the question asks about ("Vision" →
