@@ -20,7 +20,9 @@ from dataclasses import dataclass, field, replace
 from assistant import retrieval, survey
 from assistant.answer import gate, llm
 from assistant.answer.compose import compose, evidence
-from assistant.answer.score import is_survey_passage
+from assistant.answer.score import Scorer, is_survey_passage
+from assistant.answer.units import parse_row
+from assistant.text.analyzer import analyze, held_terms
 from assistant.answer.question import (
     Question, analyze_question, asks_list, for_part, mentioned_kommuner, swap_kommuner,
 )
@@ -97,7 +99,8 @@ def _answer_part(deps: Deps, part: Question, scopes: tuple[str, ...], covered: s
     if not gate.assess(part.search_text, passages, deps.settings.answer, frequencies).relevant:
         return _Part(missing=uncovered)
     passages = with_whole_tables(deps, current_first(deps, passages, scopes, part.year), scopes,
-                                 every_table=part.column is not None or part.kind == "lista")
+                                 every_table=part.column is not None or part.kind == "lista" or part.asks in ("antal", "andel"),
+                                 question=part.search_text)
     passages = with_whole_document(deps, passages, scopes)
     units = evidence(part, passages, frequencies) if deps.chat_model is not None else []
     if units:
@@ -126,14 +129,33 @@ def _answer_passages(deps: Deps, part: Question, scopes: tuple[str, ...]) -> lis
     quotable = [p for p in found if not is_survey_passage(p)] or found
     chosen = quotable[:ANSWER_PASSAGES]
     if len(part.kommuner) == 1:
-        own = [p for p in quotable if p.kommun == part.kommuner[0]][:KOMMUN_OWN_PASSAGES]
-        missing = [p for p in own if p not in chosen]
+        kommun = part.kommuner[0]
+        present = {p.source_id for p in chosen}
+        missing = [p for p in _kommun_passages(deps, part, scopes, kommun) if p.source_id not in present]
         if missing:
-            keep = [p for p in chosen if p.kommun == part.kommuner[0]]
-            others = [p for p in chosen if p.kommun != part.kommuner[0]]
+            keep = [p for p in chosen if p.kommun == kommun]
+            others = [p for p in chosen if p.kommun != kommun]
             others = others[:max(0, ANSWER_PASSAGES - len(keep) - len(missing))]
-            chosen = sorted(keep + others + missing, key=quotable.index)
+            chosen = [p for p in chosen if p in keep or p in others] + missing
     return chosen
+
+
+def _kommun_passages(deps: Deps, part: Question, scopes: tuple[str, ...], kommun: str) -> list[Passage]:
+    """The kommun's own passages (its current documents in scope) that hold most of the question's
+    weighted words: a plan states "I Dorotea svarade 27 av 52 …" where regional text ranks higher."""
+    lexical = deps.index.lexical
+    replaced = {d.replaces for d in lexical.documents(scopes) if d.replaces}
+    ids = [i for d in lexical.documents(scopes) if d.kommun == kommun and d.doc_id not in replaced
+           for i in lexical.passage_ids(d.doc_id)]
+    if not ids:
+        return []
+    scorer = Scorer(part, [], lambda terms: lexical.document_frequencies(terms, scopes))
+    found = lexical.passages(ids, scopes)
+
+    def weight(p: Passage) -> float:
+        return sum(scorer.weights[t] for t in held_terms(scorer.wanted, set(analyze(f"{p.section or ''} {p.text}"))))
+    ranked = sorted((p for p in found.values() if not is_survey_passage(p)), key=lambda p: -weight(p))
+    return ranked[:KOMMUN_OWN_PASSAGES]
 
 
 def _side_by_side(deps: Deps, part: Question, scopes: tuple[str, ...], covered: set[str], clock: _Clock) -> _Part:
@@ -183,23 +205,32 @@ def _join(parts: Sequence[Question], results: Sequence[_Part]) -> tuple[list[Lin
 
 
 def with_whole_tables(deps: Deps, passages: list[Passage], scopes: tuple[str, ...],
-                      every_table: bool = False) -> list[Passage]:
+                      every_table: bool = False, question: str = "") -> list[Passage]:
     """The passages plus the other rows of each plan table among them, so a list of rows comes whole.
 
-    With `every_table` (a question for a table column such as Målnivå) the rows of every table of
-    the documents found are added, so the indicator table answers even when only the plan's text
-    was retrieved. Survey answer rows are left out: the survey stage computes from them.
+    With `every_table` (a question for a table column such as Målnivå, or for a figure) the rows of
+    every table of the documents found are added, so the indicator table answers even when only the
+    plan's text was retrieved; the tables whose heading and column names share most words with
+    `question` come first. Survey answer rows are left out: the survey stage computes from them.
     """
     present = {p.source_id for p in passages}
-    extra: list[Passage] = []
+    tables: dict[tuple[str, str | None, str | None], list[Passage]] = {}
     documents = dict.fromkeys((p.doc_id, p.section, p.sheet) for p in passages
                               if not (p.type == "enkat" and p.sheet) and (p.rows or every_table))
     for doc_id, section, sheet in documents:
         for sibling in deps.index.lexical.row_passages(doc_id, sheet, scopes):
             if sibling.source_id not in present and (every_table or sibling.section == section):
                 present.add(sibling.source_id)
-                extra.append(sibling)
-    return passages + extra
+                tables.setdefault((sibling.doc_id, sibling.section, sibling.sheet), []).append(sibling)
+    asked = set(analyze(question))
+
+    def fit(rows: list[Passage]) -> int:
+        head = rows[0]
+        columns = " ".join(c for line in head.text.splitlines()[:1] for c, _ in parse_row(line))
+        return len(asked & set(analyze(f"{head.section or ''} {columns}")))
+
+    ordered = sorted(tables.values(), key=fit, reverse=True) if question else list(tables.values())
+    return passages + [row for rows in ordered for row in rows]
 
 
 def with_whole_document(deps: Deps, passages: list[Passage], scopes: tuple[str, ...]) -> list[Passage]:

@@ -44,7 +44,7 @@ _LIST_CUE = re.compile(
 _EXPLAIN_CUE = re.compile(r"^(varfor|hur (arbetar|jobbar|gar|fungerar|kan|ska|gor)|beskriv|forklara|"
                           r"berätta|berätta|sammanfatta|vad innebar|vad handlar)\b")
 _QUESTION_WORDS = r"(?:hur|vilken|vilket|vilka|vad|n[aä]r|vem|var|varf[oö]r|finns|[aä]r|har)"
-_PART_SPLIT = re.compile(rf"(?:,| och| samt)\s+(?={_QUESTION_WORDS}\b)", re.IGNORECASE)
+_PART_SPLIT = re.compile(rf"(?:,| och| samt)\s+(?=(?:(?:till|för|av|i|på|med|om|från) )?{_QUESTION_WORDS}\b)", re.IGNORECASE)
 # A part that leans on the one before ("… och hur bedöms läget för det yrket?") is not asked alone.
 _REFERS_BACK = re.compile(r"\b(det|den|dem|detta|denna|dessa|dess|deras|samma|där|dit|då)\b(?! (finns|är|var|blir|gäller))",
                           re.IGNORECASE)

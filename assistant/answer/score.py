@@ -21,7 +21,8 @@ PROXIMITY_WORDS = 8  # a regional text speaks of a kommun when a question word s
 # behov is stated "sammanlagt". Each word's stem stands for the others'.
 _SYNONYM_GROUPS = (("diarienummer", "dnr"), ("kontaktperson", "kontakt"), ("besvarade", "svarade"),
                    ("samlade", "sammanlagt", "totalt", "tillsammans"), ("utgången", "slutet", "december"),
-                   ("jobb", "jobbet", "arbete", "arbetet", "anställning"), ("tycker", "upplever", "anser", "bedömer"))
+                   ("jobb", "jobbet", "arbete", "arbetet", "anställning"),
+                   ("skickades", "skickats", "utskick", "tillfrågade", "tillfrågats"), ("tycker", "upplever", "anser", "bedömer"))
 SYNONYMS = {analyze_token(a)[0]: tuple(analyze_token(b)[0] for b in group if b != a)
             for group in _SYNONYM_GROUPS for a in group}
 ABSENT_SHARE = 0.5

@@ -29,7 +29,11 @@ def _count_answers(ctx: Context) -> SurveyComputation:
     if not visible(ctx.base, ctx.can_see_rows, ctx.full):
         return suppressed_result(ctx, "antalet svar", ["Antal svar"])
     n, employers = len(ctx.base), respondents(ctx.base)
-    if ctx.cols.employer:
+    if ctx.cols.employer and employers != n:  # one employer may answer for several workplaces
+        text = (f"Enligt {ctx.doc.title} kom det in {format_number(n)} svar {ctx.where} från "
+                f"{format_number(employers)} arbetsgivare (ett svar per arbetsställe eller enhet; arbetsgivare "
+                f"räknade som unika namn i kolumnen ”{ctx.cols.employer}”; filter: {ctx.filter_label}) [1].")
+    elif ctx.cols.employer:
         text = (f"Enligt {ctx.doc.title} svarade {format_number(employers)} arbetsgivare {ctx.where} "
                 f"(n = {format_number(n)} svar; arbetsgivare räknade som unika namn i kolumnen "
                 f"”{ctx.cols.employer}”; filter: {ctx.filter_label}) [1].")
