@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from assistant.answer.question import Question, head_noun, mentioned_kommuner
 from assistant.answer.units import LIST, ROW, Unit, is_contact
 from assistant.records import Passage
+from assistant.text.sentences import split_sentences
 from assistant.text.analyzer import analyze, analyze_token, expansions, held_terms
 
 Frequencies = Callable[[Sequence[str]], tuple[dict[str, int], int]]
@@ -22,7 +23,8 @@ PROXIMITY_WORDS = 8  # a regional text speaks of a kommun when a question word s
 _SYNONYM_GROUPS = (("diarienummer", "dnr"), ("kontaktperson", "kontakt"), ("besvarade", "svarade"),
                    ("samlade", "sammanlagt", "totalt", "tillsammans"), ("utgången", "slutet", "december"),
                    ("jobb", "jobbet", "arbete", "arbetet", "anställning"),
-                   ("skickades", "skickats", "utskick", "tillfrågade", "tillfrågats"), ("tycker", "upplever", "anser", "bedömer"))
+                   ("skickades", "skickats", "utskick", "tillfrågade", "tillfrågats"),
+                   ("deltagare", "deltagarna", "sökande"), ("tycker", "upplever", "anser", "bedömer"))
 SYNONYMS = {analyze_token(a)[0]: tuple(analyze_token(b)[0] for b in group if b != a)
             for group in _SYNONYM_GROUPS for a in group}
 ABSENT_SHARE = 0.5
@@ -93,6 +95,8 @@ class Scorer:
         context = self._context[unit.passage]
         if unit.heading:  # "Västerbotten – en attraktiv region …" stands under "Vision"
             context = context | set(analyze(unit.heading))
+        if unit.before:  # "Sju sökande kommer från …" continues "… yrkesförarutbildningen har beviljats …"
+            context = context | set(analyze(unit.before))
         if unit.kind == ROW:  # a column's name counts with its value: "Andel svårt att rekrytera: 60 %"
             texts = [" ".join(f"{c} {v}" for c, v in unit.cells)]
         elif unit.kind == LIST and not whole:
@@ -202,8 +206,14 @@ def allowed(unit: Unit, passage: Passage, kommuner: Sequence[str], wanted: set[s
 
 
 def _near(text: str, kommun: str, wanted: set[str] | None) -> bool:
+    """`kommun` is named in the same sentence as a word of the question, or within PROXIMITY_WORDS."""
     if not wanted:
         return True
+    folded_kommun = set(analyze(kommun))
+    for sentence in split_sentences(text):
+        terms = set(analyze(sentence))
+        if folded_kommun <= terms and held_terms(wanted, with_synonyms(terms)):
+            return True
     tokens = re.findall(r"[0-9A-Za-zÅÄÖåäöéü]+", text)
     folded_name = analyze(kommun)
     places = [i for i, tok in enumerate(tokens) if set(analyze(tok)) & set(folded_name)]

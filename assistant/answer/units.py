@@ -77,6 +77,7 @@ class Unit:
     heading: str = ""  # the heading line the unit stands under in its passage ("Vision", "Inriktning: …")
     heading_start: int = -1
     first_under_heading: bool = False
+    before: str = ""  # the sentence before it in the same paragraph: what "tre från Åsele" is about
 
     def cell(self, column_key: str) -> tuple[str, str] | None:
         """The (column, value) of a row column of kind `column_key` ('ansvarig' → "Ansvar för utveckling")."""
@@ -183,8 +184,10 @@ def _text_units(text: str, hard_lines: bool = False) -> list[Unit]:
             heading, heading_start, fresh = piece.body, piece.start, True
             i += 1
             continue
+        paragraph_start = "\n\n" in piece.prefix or (hard_lines and "\n" in piece.prefix)
+        before = out[-1].text if out and out[-1].kind == SENTENCE and not out[-1].noise and not paragraph_start else ""
         out.append(Unit(SENTENCE, piece.body, piece.body, 0, len(out), noise=is_noise(piece.body),
-                        start=piece.start, end=piece.end, **under))
+                        start=piece.start, end=piece.end, before=before, **under))
         fresh = False
         i += 1
     return out
