@@ -252,7 +252,7 @@ def test_antal_svar_counts_distinct_employers_and_responses() -> None:
     assert result is not None
     assert result.figures["n"] == len(umea) == 24
     assert result.figures["arbetsgivare"] == umea["Arbetsgivare"].nunique() == 23
-    assert "svarade 23 arbetsgivare i Umeå (n = 24 svar" in result.text
+    assert "kom det in 24 svar i Umeå från 23 arbetsgivare" in result.text
     assert "filter: Kommun = Umeå" in result.text and result.text.endswith("[1].")
 
 

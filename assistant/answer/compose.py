@@ -178,13 +178,13 @@ def _list_answer(question: Question, scorer: Scorer, units: Sequence[Unit]) -> l
     if best_list is not None and list_named and not table_named:
         return _list_lines(best_list.unit, scorer.passages[best_list.unit.passage].section)
     if rows and table_named and not list_named:
-        return [Line(_row_subject(s.unit, question), (_span(s.unit),), prefix="- ") for s in rows]
+        return _row_list(question, scorer, rows)
     list_score = (best_list.score if best_list else 0.0) + (0.5 if list_named else 0.0)
     table_score = row_score + (0.5 if table_named else 0.0)
     if best_list is not None and list_score >= table_score and list_score >= 0.75 * best_any.score:
         return _list_lines(best_list.unit, scorer.passages[best_list.unit.passage].section)
     if rows and table_score >= 0.75 * best_any.score:
-        return [Line(_row_subject(s.unit, question), (_span(s.unit),), prefix="- ") for s in rows]
+        return _row_list(question, scorer, rows)
     return []
 
 
@@ -208,6 +208,14 @@ def _labelled_headings(question: Question, scorer: Scorer, units: Sequence[Unit]
         number = re.search(r"\d+", u.text.split(":")[0])
         return (int(number.group(0)) if number else 0, scorer.passages[u.passage].page or 0, u.start)
     return [Line(f"{head[:1].upper()}{head[1:]}:")] + [Line(u.text, (_span(u),), prefix="- ") for u in sorted(distinct, key=order)]
+
+
+def _row_list(question: Question, scorer: Scorer, rows: Sequence[Scored]) -> list[Line]:
+    """Table rows as a list under a lead-in that says what they are and where they stand."""
+    head = head_noun(question.text)
+    title = scorer.passages[rows[0].unit.passage].title
+    lead = [Line(f"{head[:1].upper()}{head[1:]} i ”{title}”:")] if head else []
+    return lead + [Line(_row_subject(s.unit, question), (_span(s.unit),), prefix="- ") for s in rows]
 
 
 def _noun_column(question: Question, scorer: Scorer, rows: Sequence[Unit]) -> list[Line]:
@@ -259,7 +267,8 @@ def _table_rows(question: Question, scorer: Scorer, rows: Sequence[Scored]) -> l
     best_passage = scorer.passages[best.unit.passage]
     table = [s for s in rows if _same_table(scorer.passages[s.unit.passage], best_passage)]
     context = scorer._context[best.unit.passage] | {t for s in table for c, _ in s.unit.cells for t in analyze(c)}
-    specific = {t for t in scorer.wanted - context - _COLUMN_WORDS - _LIST_VERBS if not _YEAR.fullmatch(t)}
+    rest = scorer.wanted - _COLUMN_WORDS - _LIST_VERBS
+    specific = {t for t in rest - held_terms(rest, context) if not _YEAR.fullmatch(t)}  # 'indikator' is the column "Indikator"
     if specific:
         table = [s for s in table if specific & set(analyze(" ".join(v for _, v in s.unit.cells)))]
     table.sort(key=lambda s: (s.unit.passage, s.unit.position))

@@ -24,7 +24,7 @@ _SYNONYM_GROUPS = (("diarienummer", "dnr"), ("kontaktperson", "kontakt"), ("besv
                    ("samlade", "sammanlagt", "totalt", "tillsammans"), ("utgången", "slutet", "december"),
                    ("jobb", "jobbet", "arbete", "arbetet", "anställning"),
                    ("skickades", "skickats", "utskick", "tillfrågade", "tillfrågats"),
-                   ("deltagare", "deltagarna", "sökande"), ("tycker", "upplever", "anser", "bedömer"))
+                   ("deltagare", "deltagarna", "sökande"), ("antogs", "antog", "antagen", "antagits", "antogs"), ("tycker", "upplever", "anser", "bedömer"))
 SYNONYMS = {analyze_token(a)[0]: tuple(analyze_token(b)[0] for b in group if b != a)
             for group in _SYNONYM_GROUPS for a in group}
 ABSENT_SHARE = 0.5
@@ -95,7 +95,9 @@ class Scorer:
         context = self._context[unit.passage]
         if unit.heading:  # "Västerbotten – en attraktiv region …" stands under "Vision"
             context = context | set(analyze(unit.heading))
-        if unit.before:  # "Sju sökande kommer från …" continues "… yrkesförarutbildningen har beviljats …"
+        if unit.before and held_terms(wanted, with_synonyms(set(analyze(unit.text)))):
+            # "Sju sökande kommer från …" continues "… yrkesförarutbildningen har beviljats …" (a sentence
+            # holding none of the question's words does not answer by its neighbour's alone)
             context = context | set(analyze(unit.before))
         if unit.kind == ROW:  # a column's name counts with its value: "Andel svårt att rekrytera: 60 %"
             texts = [" ".join(f"{c} {v}" for c, v in unit.cells)]
@@ -147,7 +149,7 @@ class Scorer:
         answer something else."""
         if not self.counted or not self.weights:
             return False
-        held = held_terms(self.wanted, self._passage_terms)  # 'målnivån' counts none, but 'målnivå' stands there
+        held = held_terms(self.wanted, with_synonyms(self._passage_terms))  # 'målnivån' counts none, but 'målnivå' stands there
         absent = {t for t in self.weights if self.frequency.get(t, 0) == 0 and len(t) >= 5 and t not in held}
         share = sum(self.weights[t] for t in absent) / (sum(self.weights.values()) or 1.0)
         top_dense = max((p.dense_score or 0.0) for p in self.passages) if self.passages else 0.0

@@ -25,7 +25,7 @@ _TRAILING_MARKER = re.compile(r"\s*\[[^\[\]\n]{1,30}\]$")
 _BULLET = re.compile(r"(?:[-*•–]|\d{1,2}[.)]|#{1,6})[ \t]+")
 _BULLET_ONLY = re.compile(r"[ \t]*(?:[-*•–]|\d{1,2}[.)]|#{1,6})")
 _CLOSERS = "\"'”’»)"
-_HEADING_MAX = 60
+_HEADING_MAX = 70
 # A labelled heading line ("Hållbarhetsmål 1: En levande plats", "Utdrag: vision, …") may run longer.
 _LABEL_HEADING = re.compile(r"^[A-ZÅÄÖ][\wåäö]{1,24}(?: \d+(?:\.\d+)*)?: \S")
 _LABEL_HEADING_MAX = 80
