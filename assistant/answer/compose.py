@@ -312,6 +312,8 @@ def _fact_answer(question: Question, scorer: Scorer, units: Sequence[Unit]) -> l
         if cand is best:
             continue
         limit = MAX_SUPPORT_DIRECT if question.asks and question.kind == "fakta" else MAX_SUPPORT.get(question.kind, 2)
+        if question.side_by_side:
+            limit = MAX_SUPPORT["jämförelse"]  # one kommun's block of a comparison: its answer and one more
         if len(chosen) > limit:
             break
         if cand.score < SUPPORT_RATIO * best.score or cand.unit.noise or cand.unit.kind == LIST:

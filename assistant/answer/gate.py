@@ -51,19 +51,22 @@ Frequencies = Callable[[Sequence[str]], tuple[dict[str, int], int]]
 GATE_PASSAGES = 3
 
 
-def assess(question: str, passages: Sequence[Passage], rule: AnswerSettings, frequencies: Frequencies) -> Evidence:
+def assess(question: str, passages: Sequence[Passage], rule: AnswerSettings, frequencies: Frequencies,
+           also: Sequence[Passage] = ()) -> Evidence:
     """Decide whether the passages in scope can answer the question at all.
 
     Coverage is the IDF-weighted share of the question's content terms that the best passages
     hold: a rare term (a place, a programme, a name) the evidence lacks weighs most, and a term
     that nowhere in the caller's material occurs weighs the most of all. Relevant when the best
     passage is very similar in meaning, or similar enough and covering at least `rule.coverage_min`.
+    `also` are passages read besides the best ones (a named kommun's own passages that hold most of
+    the question's words).
     """
     if not passages:
         return Evidence(0.0, 0.0, False)
     terms = sorted(question_terms(question))
     found: set[str] = set()
-    for p in passages[:GATE_PASSAGES]:
+    for p in [*passages[:GATE_PASSAGES], *also]:
         found |= set(analyze(f"{p.title} {p.section or ''} {p.text}"))
     found |= held_terms(terms, found)
     for acronym, spelled in expansions(question).items():

@@ -90,13 +90,13 @@ def _answer_part(deps: Deps, part: Question, scopes: tuple[str, ...], covered: s
         return _Part(figures, mode="enkät")
     if part.kind == "jämförelse" and len(part.kommuner) > 1:
         return _side_by_side(deps, part, scopes, covered, clock)
-    passages = _answer_passages(deps, part, scopes)
+    passages, own = _answer_passages(deps, part, scopes)
     clock.lap("sökning_ms")
 
     def frequencies(terms: Sequence[str]) -> tuple[dict[str, int], int]:
         return deps.index.lexical.document_frequencies(terms, scopes)
 
-    if not gate.assess(part.search_text, passages, deps.settings.answer, frequencies).relevant:
+    if not gate.assess(part.search_text, passages, deps.settings.answer, frequencies, also=own).relevant:
         return _Part(missing=uncovered)
     passages = with_whole_tables(deps, current_first(deps, passages, scopes, part.year), scopes,
                                  every_table=part.column is not None or part.kind == "lista" or part.asks in ("antal", "andel"),
@@ -117,8 +117,8 @@ def _answer_part(deps: Deps, part: Question, scopes: tuple[str, ...], covered: s
     return _extractive(part, passages, frequencies, uncovered, deps.settings.answer.dense_strong)
 
 
-def _answer_passages(deps: Deps, part: Question, scopes: tuple[str, ...]) -> list[Passage]:
-    """The best ANSWER_PASSAGES passages an answer can quote.
+def _answer_passages(deps: Deps, part: Question, scopes: tuple[str, ...]) -> tuple[list[Passage], list[Passage]]:
+    """The best ANSWER_PASSAGES passages an answer can quote, and a named kommun's own best ones.
 
     Survey response rows, which the survey stage computes from and no answer line quotes, give
     their places to the next passages. A question about one kommun gets that kommun's own best
@@ -128,16 +128,15 @@ def _answer_passages(deps: Deps, part: Question, scopes: tuple[str, ...]) -> lis
                                deps.settings.retrieval, per_document=ANSWER_PER_DOCUMENT)
     quotable = [p for p in found if not is_survey_passage(p)] or found
     chosen = quotable[:ANSWER_PASSAGES]
-    if len(part.kommuner) == 1:
-        kommun = part.kommuner[0]
-        present = {p.source_id for p in chosen}
-        missing = [p for p in _kommun_passages(deps, part, scopes, kommun) if p.source_id not in present]
-        if missing:
-            keep = [p for p in chosen if p.kommun == kommun]
-            others = [p for p in chosen if p.kommun != kommun]
-            others = others[:max(0, ANSWER_PASSAGES - len(keep) - len(missing))]
-            chosen = [p for p in chosen if p in keep or p in others] + missing
-    return chosen
+    own = _kommun_passages(deps, part, scopes, part.kommuner[0]) if len(part.kommuner) == 1 else []
+    present = {p.source_id for p in chosen}
+    missing = [p for p in own if p.source_id not in present]
+    if missing:
+        keep = [p for p in chosen if p.kommun == part.kommuner[0]]
+        others = [p for p in chosen if p.kommun != part.kommuner[0]]
+        others = others[:max(0, ANSWER_PASSAGES - len(keep) - len(missing))]
+        chosen = [p for p in chosen if p in keep or p in others] + missing
+    return chosen, own
 
 
 def _kommun_passages(deps: Deps, part: Question, scopes: tuple[str, ...], kommun: str) -> list[Passage]:

@@ -127,12 +127,11 @@ class Scorer:
         """A unit that names the asked kommun beats one that speaks of all; the kommun's own row of a
         table per kommun most of all; regional text that does not name it answers for it last."""
         kommuner = set(self.question.kommuner)
+        if unit.kind == ROW and unit.cells[0][1] in kommuner:
+            return 2 * _KOMMUN_BONUS
         text = " ".join(v for _, v in unit.cells) if unit.kind == ROW else unit.text  # "Åsele: för få svar" is a column
-        if kommuner & set(mentioned_kommuner(text)):
-            own_row = unit.kind == ROW and unit.cells[0][1] in kommuner
-            return 2 * _KOMMUN_BONUS if own_row else _KOMMUN_BONUS
-        if self.passages[unit.passage].kommun in kommuner:
-            return 0.0
+        if self.passages[unit.passage].kommun in kommuner or kommuner & set(mentioned_kommuner(text)):
+            return _KOMMUN_BONUS  # in its own plan a kommun need not name itself
         return -_KOMMUN_BONUS
 
     def defines(self, unit: Unit) -> bool:

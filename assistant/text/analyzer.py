@@ -149,6 +149,8 @@ def held_terms(wanted: Iterable[str], terms: set[str] | frozenset[str]) -> set[s
     for w in wanted - found:
         if len(w) >= 5 and any(len(t) >= 5 and _inflected(w, t) for t in terms):
             found.add(w)
+        elif len(w) == 4 and ({w + "t", w + "a"} & terms or (w[-1] in "ta" and w[:-1] in terms)):
+            found.add(w)  # a short adjective: 'svår' (svårare) is held by 'svårt
     for w in wanted - found:  # 'kockutbildning' is held where 'kock' and 'utbildning' both are
         parts = [p for p in wanted if p != w and len(p) >= 3 and p in w]
         if len(parts) >= 2 and all(p in found for p in parts):
