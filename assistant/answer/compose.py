@@ -318,7 +318,7 @@ def _fact_answer(question: Question, scorer: Scorer, units: Sequence[Unit]) -> l
             break
         if cand.score < SUPPORT_RATIO * best.score or cand.unit.noise or cand.unit.kind == LIST:
             continue  # a list supports only as the answer itself: whole, or not at all
-        if any(_similar(cand.unit, c.unit) for c in chosen):
+        if any(_similar(cand.unit, c.unit) for c in chosen) or not scorer.same_day(best.unit, cand.unit):
             continue
         chosen.append(cand)
     first, rest = chosen[0], chosen[1:]

@@ -85,6 +85,8 @@ class Scorer:
         self._passage_terms = set().union(*self._context, *(analyze(p.text) for p in passages))
         # "störst behov" asks for the unit that says which is largest, not "viktigast"
         self._superlatives = {w[:5].lower() for w in _SUPERLATIVE.findall(question.text)}
+        days = iso_dates(question.text)
+        self._dated = [bool(days) and any(d in f"{p.path} {p.title} {p.text[:300]}" for d in days) for p in passages]
         noun = head_noun(question.text)
         self._noun = analyze_token(noun.lower())[0] if noun else None  # "Vad är visionen …?" → vision
 
@@ -113,6 +115,8 @@ class Scorer:
                 score -= _EXPECT_BONUS / 2  # "när antogs …?" wants the day, a bare year half counts
         if self.question.kommuner:
             score += self._kommun_fit(unit)
+        if self._dated[unit.passage]:
+            score += _KOMMUN_BONUS  # the document of the day the question names ("mötet den 10 september 2025")
         if self.question.doc_type and self.passages[unit.passage].type == self.question.doc_type:
             score += _KOMMUN_BONUS  # "enligt lärdomen om …": the asked kind of document
         if self._superlatives and self._superlatives & {w[:5].lower() for w in _SUPERLATIVE.findall(unit.text)}:
@@ -129,10 +133,15 @@ class Scorer:
         kommuner = set(self.question.kommuner)
         if unit.kind == ROW and unit.cells[0][1] in kommuner:
             return 2 * _KOMMUN_BONUS
-        text = " ".join(v for _, v in unit.cells) if unit.kind == ROW else unit.text  # "Åsele: för få svar" is a column
+        # "Åsele: för få svar" is a column, not a value; "48 arbetsgivare deltog …" continues "… i Skellefteå."
+        text = " ".join(v for _, v in unit.cells) if unit.kind == ROW else f"{unit.before} {unit.text}"
         if self.passages[unit.passage].kommun in kommuner or kommuner & set(mentioned_kommuner(text)):
             return _KOMMUN_BONUS  # in its own plan a kommun need not name itself
         return -_KOMMUN_BONUS
+
+    def same_day(self, answer: Unit, support: Unit) -> bool:
+        """A supporting unit of a question that names a day comes from a document of that day too."""
+        return not self._dated[answer.passage] or self._dated[support.passage]
 
     def defines(self, unit: Unit) -> bool:
         """The unit opens the section whose heading names what the question asks about ("Vision" →
@@ -174,6 +183,17 @@ def is_survey_record(unit: Unit, passage: Passage) -> bool:
     """One employer's survey response (a long row of a survey's response table): the survey stage
     computes figures from these; answers quote the survey's own summaries instead."""
     return unit.kind == ROW and passage.type == "enkat" and len(unit.cells) >= SURVEY_RECORD_CELLS
+
+
+_MONTHS = ("januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti", "september", "oktober",
+           "november", "december")
+_SPELLED_DATE = re.compile(rf"\b(\d{{1,2}}) ({'|'.join(_MONTHS)}) (\d{{4}})\b", re.IGNORECASE)
+
+
+def iso_dates(text: str) -> set[str]:
+    """The full dates a text names, as ISO dates: "den 10 september 2025" → {"2025-09-10"}."""
+    found = {f"{y}-{_MONTHS.index(m.lower()) + 1:02d}-{int(d):02d}" for d, m, y in _SPELLED_DATE.findall(text)}
+    return found | set(re.findall(r"\b\d{4}-\d{2}-\d{2}\b", text))
 
 
 def is_survey_passage(passage: Passage) -> bool:
