@@ -197,6 +197,7 @@ def supported_citations(text: str, evidence: dict[int, str],
 
 _BULLET = re.compile(r"^\s*(?:[-*•–]|\d+[.)])\s+")
 _EMPHASIS = re.compile(r"\*\*|__")
+_ROW_LINE = re.compile(r"^[^:.!?\n]{1,60}: [^\n]*? – [^:.!?\n;]{1,60}: ")
 # A sentence ends at . ! ? (its marker groups stay with it) before a capital letter or a digit.
 _SENTENCE_END = re.compile(r"[.!?](?:[ \t]*\[\d+(?:\s*[,;]\s*\d+)*\])*(?=\s+[A-ZÅÄÖ0-9\"'«])")
 _CAPITALISED = re.compile(r"(?<![\w\-])[A-ZÅÄÖÉÜ][\wåäöéü\-]*")
@@ -221,8 +222,8 @@ def answer_sentences(text: str) -> list[str]:
         line = _EMPHASIS.sub("", _BULLET.sub("", raw)).strip()
         if not line.strip(" |-:"):
             continue
-        if " | " in line or line.startswith("|"):
-            out.append(line.strip(" |"))
+        if " | " in line or line.startswith("|") or _ROW_LINE.match(line):
+            out.append(line.strip(" |"))  # a table row, also as the composer renders one: "Datum: … – Händelse: …"
             continue
         start = 0
         for m in _SENTENCE_END.finditer(line):

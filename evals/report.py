@@ -54,7 +54,8 @@ DEFINITIONS = """\
 - **Behörighetsläckor** – antal fynd: citat eller sökträff med behörighet utanför frågeställarens,
   titel/sökväg/dokument-id för ett dokument utanför behörigheterna någonstans i det serialiserade svaret
   eller sökresultatet, eller en förbjuden uppgift (behörighetsfrågor) i svaret.
-- **Felattribuerade meningar** – meningar med `[n]` (listpunkter och tabellrader är egna meningar) där
+- **Felattribuerade meningar** – meningar med `[n]` (listpunkter och tabellrader, även som svaret
+  återger dem: "Kolumn: värde – Kolumn: värde …", är egna meningar) där
   ett tal (1 200 = 1200, 5,5 = 5.5), ett namn (ord med stor bokstav som inte inleder meningen eller en
   etikett "Kolumn:") eller mer än 20 % av innehållsorden (stammar enligt `assistant.text.analyzer`,
   ramord som "enligt" och "för" undantagna) saknas i de egna citatens `quote`. Antal och andel av de

@@ -547,3 +547,9 @@ def test_full_eval_meets_the_gates(eval_service: Service):
     assert baseline is not None and baseline["refusal_accuracy"] is not None
     assert not doc["gates"]["failures"], "\n".join(doc["gates"]["failures"]) + "\n\n" + misses
     assert system["mrr_at_10"] - baseline["mrr_at_10"] >= runner.MRR_MARGIN
+
+
+def test_a_rendered_table_row_is_one_sentence():
+    row = "Datum: 2025-03-12 – Händelse: Northvolt ansöker om konkurs. Koncernen har 5 000 anställda [1]."
+    assert matching.first_sentence(f"{row}\nMer text.") == row
+    assert matching.first_sentence("Det var bra. Sen: inte – Nu: ja.") == "Det var bra."

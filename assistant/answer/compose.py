@@ -134,6 +134,9 @@ def _answer(question: Question, scorer: Scorer, units: Sequence[Unit]) -> list[L
 def _column_answer(question: Question, scorer: Scorer, units: Sequence[Unit]) -> list[Line]:
     """The asked cell of the row that best matches the rest of the question."""
     rows = [u for u in units if u.kind == ROW and u.cell(question.column or "") is not None]
+    own = [u for u in rows if scorer.passages[u.passage].kommun in question.kommuner]
+    if own and max(scorer.score(u, exclude=_COLUMN_WORDS).share for u in own) >= MIN_SHARE:
+        rows = own  # "Vem ansvarar för … i Vilhelmina?": the kommun's own plan answers for it
     if not rows:
         return []
     scored = sorted((scorer.score(u, exclude=_COLUMN_WORDS) for u in rows), key=lambda s: -s.score)

@@ -49,8 +49,12 @@ _PART_SPLIT = re.compile(rf"(?:,| och| samt)\s+(?=(?:(?:till|för|av|i|på|med|o
 _REFERS_BACK = re.compile(r"\b(det|den|dem|detta|denna|dessa|dess|deras|samma|där|dit|då)\b(?! (finns|är|var|blir|gäller))",
                           re.IGNORECASE)
 _FOLLOW_UP = re.compile(r"^(och|men|samt|an|sa|hur ar det med|hur blir det (med|for)|samma (for|i)|gäller det"
-                        r"|galler det|vad sager|vad galler)\b")
+                        r"|galler det|vad sager|vad galler|hur (ar|var|ser|blir) det (ut )?(i|med|for|pa))\b")
+# A short question that leans on the one before by a pronoun ("Vem ansvarar för den?").
+_PRONOUN_FOLLOW_UP = re.compile(r"\b(den|det|dem|dessa|denna|detta|dess|deras|där)\b")
+PRONOUN_FOLLOW_UP_WORDS = 6
 _YEAR = re.compile(r"\b(20\d{2})\b")
+_COMPARES = re.compile(r"\b(jamfor\w*|skillnad\w*|respektive|mellan|an i|eller i|var och en|per kommun)\b")
 _DOC_TYPES = (
     ("handlingsplan", re.compile(r"\bhandlingsplan\w*")),
     ("protokoll", re.compile(r"\b(protokoll\w*|arbetsgrupp\w*|motet|moten)\b")),
@@ -125,10 +129,19 @@ def analyze_question(text: str, previous: Sequence[str] = ()) -> Question:
     year = next((int(y) for y in _YEAR.findall(standalone)), None)
     parts = split_parts(standalone)
     kind = _kind(folded, kommuner)
+    context = ""
+    last = next((p.strip() for p in reversed(previous) if p and p.strip()), None)
+    if (last and not follow_up and not kommuner and len(folded.split()) <= PRONOUN_FOLLOW_UP_WORDS
+            and _PRONOUN_FOLLOW_UP.search(folded)):
+        # "Vem ansvarar för den?" after "Vilken insats har Vilhelmina för kockar?": asked of that insats
+        context, follow_up = last, True
+        kommuner = mentioned_kommuner(last, constraints_only=True)
+        year = year or next((int(y) for y in _YEAR.findall(last)), None)
     return Question(
         text=standalone, kind=kind, asks=asks_for(folded), column=column_asked(folded), kommuner=kommuner,
-        year=year, doc_type=next((t for t, p in _DOC_TYPES if p.search(folded)), None), parts=parts,
-        language="en" if is_english(standalone) else "sv", follow_up=follow_up, original=original,
+        year=year, doc_type=next((t for t, p in _DOC_TYPES if p.search(fold(f"{standalone} {context}"))), None),
+        parts=parts, language="en" if is_english(standalone) else "sv", follow_up=follow_up, original=original,
+        context=context,
     )
 
 
@@ -159,6 +172,9 @@ def head_noun(question: str) -> str | None:
     """
     m = re.search(r"\b(?:vilka|vilken|vilket|lista|nämn|räkna upp|ange|vad är|vad var|vad heter|vad kallas)\s+(.*)",
                   question, re.IGNORECASE)
+    what_for = re.search(r"^vad (?:har|finns|gör|planerar) .*? för (\w+)", question, re.IGNORECASE)
+    if what_for and not (m and m.start() == 0 and not question.lower().startswith("vad")):
+        return what_for.group(1)  # "Vad har Skellefteå för insatser …?" → insatser
     if not m:
         return None
     words = [w for w in re.findall(r"[\wåäöÅÄÖ]+", m.group(1))
@@ -180,8 +196,9 @@ def column_asked(folded: str) -> str | None:
 
 
 def _kind(folded: str, kommuner: Sequence[str]) -> str:
-    if len(kommuner) > 1 and not folded.startswith(("vilka kommuner", "vilken kommun")):
-        return "jämförelse"
+    if (len(kommuner) > 1 and not folded.startswith(("vilka kommuner", "vilken kommun"))
+            and (len(kommuner) == 2 or _COMPARES.search(folded))):
+        return "jämförelse"  # "transportföretag i Dorotea, Vilhelmina och Åsele" is one group, not three
     if _LIST_CUE.search(folded):
         return "lista"
     if _EXPLAIN_CUE.search(folded):

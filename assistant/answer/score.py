@@ -24,7 +24,8 @@ _SYNONYM_GROUPS = (("diarienummer", "dnr"), ("kontaktperson", "kontakt"), ("besv
                    ("samlade", "sammanlagt", "totalt", "tillsammans"), ("utgången", "slutet", "december"),
                    ("jobb", "jobbet", "arbete", "arbetet", "anställning"),
                    ("skickades", "skickats", "utskick", "tillfrågade", "tillfrågats"),
-                   ("deltagare", "deltagarna", "sökande"), ("antogs", "antog", "antagen", "antagits", "antogs"), ("tycker", "upplever", "anser", "bedömer"))
+                   ("deltagare", "deltagarna", "sökande"), ("folkmängd", "folkmängden", "invånare", "befolkning"),
+                   ("förändrades", "förändring", "ökade", "ökning", "minskade", "minskning"), ("antogs", "antog", "antagen", "antagits", "antogs"), ("tycker", "upplever", "anser", "bedömer"))
 SYNONYMS = {analyze_token(a)[0]: tuple(analyze_token(b)[0] for b in group if b != a)
             for group in _SYNONYM_GROUPS for a in group}
 ABSENT_SHARE = 0.5
