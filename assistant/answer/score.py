@@ -37,7 +37,7 @@ QUESTION_WORDS = frozenset(analyze(
     "vad hur vilka vilken vilket varför när var finns fanns säger sägs står ska skall kommer många mycket "
     "gäller berätta beskriv förklara ange lista nämn enligt stor störst största ingår ofta länge snabbt "
     "tidigt sent igen egentligen just nu jämför jämförelse skillnad mellan respektive och räkna upp ange "
-    "jämfört"
+    "jämfört få fått tag"
 ))
 NUMBER_WORDS = r"(en|ett|två|tre|fyra|fem|sex|sju|åtta|nio|tio|elva|tolv|femton|tjugo)"
 _DATE = re.compile(
@@ -110,7 +110,8 @@ class Scorer:
             texts = [unit.text]
         share = max(self._share(text, wanted, context, total) for text in texts or [unit.text])
         score = share + 0.5 / (unit.passage + 2)
-        if self._expected(unit.text):
+        if self._expected(unit.text) and not (self.question.column and self.question.asks == "person"):
+            # ("Vem ansvarar …?" is answered by the Ansvarig cell; a capitalised pair elsewhere in a row is no clue)
             score += _EXPECT_BONUS
             if self.question.asks == "datum" and not _FULL_DATE.search(unit.text):
                 score -= _EXPECT_BONUS / 2  # "när antogs …?" wants the day, a bare year half counts
