@@ -12,6 +12,7 @@ the caller's scopes covers is said to be missing, never silently replaced by ano
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
 from collections.abc import Sequence
@@ -33,6 +34,10 @@ from assistant.records import Answer, Passage
 from assistant.survey import SurveyResult
 
 ANSWER_PASSAGES = 8
+# A part that points at what the part before answered ("just det yrket", "… ut för det?"), not a bare
+# "det" ("hur många blev det?").
+_POINTS_BACK = re.compile(r"\b(just )?(det|den|detta|denna|samma) \w+(et|en|an|na)\b|\b(för|om|av|till|i) (det|den|dem|dessa)\s*\?$",
+                          re.IGNORECASE)
 KOMMUN_OWN_PASSAGES = 3  # a question about one kommun reads at least this many of its own passages
 WHOLE_DOCUMENT_TOP = 2  # when the best two passages share a short document, its other sections are read too
 WHOLE_DOCUMENT_MAX = 12
@@ -66,7 +71,12 @@ def answer(deps: Deps, question: str, scopes: tuple[str, ...], previous: Sequenc
     asked = analyze_question(question, list(previous)[-MAX_PREVIOUS:])
     parts = [for_part(asked, p) for p in asked.parts] if len(asked.parts) > 1 else [asked]
     covered = {d.kommun for d in deps.index.lexical.documents(scopes) if d.kommun}
-    results = [_answer_part(deps, part, scopes, covered, clock) for part in parts]
+    results: list[_Part] = []
+    for i, part in enumerate(parts):
+        if i and part.context and results[-1].answered and _POINTS_BACK.search(part.text):  # "… för just det yrket?": the
+            part = replace(part, context=f"{part.context} {_plain(results[-1].lines)}")  # answer before says which
+            parts[i] = part
+        results.append(_answer_part(deps, part, scopes, covered, clock))
     if len(parts) > 1:  # a part that cannot stand alone ("vilket mål hade Åsele?") gets the whole question
         results = [r if r.answered else _answer_part(deps, replace(p, text=asked.text), scopes, covered, clock)
                    for p, r in zip(parts, results, strict=True)]
@@ -80,6 +90,12 @@ def answer(deps: Deps, question: str, scopes: tuple[str, ...], previous: Sequenc
     mode = modes.pop() if len(modes) == 1 else "extraktiv"
     return Answer(text, citations, False, scopes, clock.done(), mode=mode,
                   fallback=any(r.fallback for r in results), answer_id=answer_id, question=asked.text if asked.follow_up else None)
+
+
+def _plain(lines: Sequence[Line]) -> str:
+    """The first answer line's words (a label line gives way to the line after it)."""
+    texts = [line.text for line in lines if line.text.strip() and not line.text.startswith("**")]
+    return texts[0] if texts else ""
 
 
 def _answer_part(deps: Deps, part: Question, scopes: tuple[str, ...], covered: set[str], clock: _Clock) -> _Part:
