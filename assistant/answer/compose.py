@@ -26,6 +26,7 @@ from assistant.answer.score import (
 )
 from assistant.answer.lists import COLUMN_WORDS, list_answer, list_lines
 from assistant.answer.render import NUMBERING, as_sentence, span, unit_line
+from assistant.answer.superlative import superlative_answer
 from assistant.answer.units import LIST, ROW, SENTENCE, Unit, is_contact, units_of
 from assistant.cite.assemble import Line, Span
 from assistant.records import Passage
@@ -112,6 +113,10 @@ def _answer(question: Question, scorer: Scorer, units: Sequence[Unit]) -> list[L
         lines = list_answer(question, scorer, units)
         if lines:
             return lines
+    ranked = superlative_answer(question, scorer, units)
+    if ranked:  # "Vilket yrke har störst behov?": the row with the largest value, then one supporting line
+        support = [line for line in _fact_answer(question, scorer, units) if line.spans and line.spans != ranked[1].spans]
+        return ranked + support[:1]
     return _fact_answer(question, scorer, units)
 
 

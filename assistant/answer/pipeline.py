@@ -22,6 +22,7 @@ from assistant import retrieval, survey
 from assistant.answer import gate, llm
 from assistant.answer.compose import compose, evidence
 from assistant.answer.score import Scorer, is_survey_passage
+from assistant.answer.superlative import asks_most
 from assistant.answer.units import parse_row
 from assistant.text.analyzer import analyze, held_terms
 from assistant.answer.question import (
@@ -93,8 +94,8 @@ def answer(deps: Deps, question: str, scopes: tuple[str, ...], previous: Sequenc
 
 
 def _plain(lines: Sequence[Line]) -> str:
-    """The first answer line's words (a label line gives way to the line after it)."""
-    texts = [line.text for line in lines if line.text.strip() and not line.text.startswith("**")]
+    """The first cited answer line's words (a lead-in or label line gives way to the line after it)."""
+    texts = [line.text for line in lines if line.spans or line.cited]  # the answer, not its lead-in
     return texts[0] if texts else ""
 
 
@@ -115,7 +116,8 @@ def _answer_part(deps: Deps, part: Question, scopes: tuple[str, ...], covered: s
     if not gate.assess(part.search_text, passages, deps.settings.answer, frequencies, also=own).relevant:
         return _Part(missing=uncovered)
     passages = with_whole_tables(deps, current_first(deps, passages, scopes, part.year), scopes,
-                                 every_table=part.column is not None or part.kind == "lista" or part.asks in ("antal", "andel"),
+                                 every_table=part.column is not None or part.kind == "lista" or part.asks in ("antal", "andel")
+                                 or asks_most(part.text),
                                  question=part.search_text)
     passages = with_whole_document(deps, passages, scopes)
     units = evidence(part, passages, frequencies) if deps.chat_model is not None else []

@@ -163,6 +163,10 @@ def asks_list(text: str) -> bool:
 _NUMBER_WORD = r"(?:en|ett|två|tre|fyra|fem|sex|sju|åtta|nio|tio|elva|tolv|femton|tjugo|\d+|är|de|den|det)"
 
 
+_NOT_A_NOUN = frozenset("har hade är var finns fanns ska skulle kan kunde blir blev gör gjorde som i på för av med till om "
+                        "från vid inom enligt och eller".split())
+
+
 def head_noun(question: str) -> str | None:
     """The noun a which/what question asks about: 'Vilka prioriterade bristyrken …' → 'bristyrken',
     'Vad är visionen i …' → 'visionen'.
@@ -182,6 +186,8 @@ def head_noun(question: str) -> str | None:
     if not words:
         return None
     first, second = words[0], (words[1] if len(words) > 1 else None)
+    if second and second.lower() in _NOT_A_NOUN:
+        return first  # "Vilket yrke har …": 'yrke' ends like an adjective but 'har' is no noun
     return second if second and re.search(r"(ade|ande|aste|iga|ska|nya|e)$", first.lower()) else first
 
 
