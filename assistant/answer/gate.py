@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from assistant.config import AnswerSettings
 from assistant.records import Passage
 from assistant.answer.question import is_english
-from assistant.answer.score import idf_weights
+from assistant.answer.score import idf_weights, with_synonyms
 from assistant.text.analyzer import analyze, expansions, held_terms
 
 REFUSAL = "Underlaget innehåller inget som besvarar frågan."
@@ -68,7 +68,7 @@ def assess(question: str, passages: Sequence[Passage], rule: AnswerSettings, fre
     found: set[str] = set()
     for p in [*passages[:GATE_PASSAGES], *also]:
         found |= set(analyze(f"{p.title} {p.section or ''} {p.text}"))
-    found |= held_terms(terms, found)
+    found |= held_terms(terms, with_synonyms(found))  # "folkmängden" is held where "invånare" stands
     for acronym, spelled in expansions(question).items():
         if set(spelled) <= found:
             found.add(acronym)

@@ -238,7 +238,7 @@ def _elliptic(part: str) -> bool:
 
 
 _ELLIPSIS_WORDS = frozenset("och hur manga mycket stor stort vilken vilket vilka vad nar vem var i for pa med "
-                            "an da samt respektive".split())
+                            "an da samt respektive har hade ar det den ansvaret ansvarar ansvarig".split())
 
 
 def resolve_follow_up(text: str, previous: Sequence[str]) -> tuple[str, bool]:
