@@ -33,30 +33,24 @@ from evals.questions import ANSWERABLE, KINDS, Question, load_questions
 DEFAULT_SET = REPO / "evals" / "questions.yaml"
 K = 10
 # The gates, all in one place. CI fails when a gate fails (tests/test_evals.py, the integration test).
-# GATES: on the system's overall figures; KIND_GATES: on each kind of GATED_KINDS (answerable kinds and
-# saknas, whose fact accuracy is "said it has nothing, cited nothing foreign"); the MRR margin is over
+# GATES: on the system's overall figures; KIND_GATES: on each kind of GATED_KINDS (answerable kinds,
+# saknas, whose fact accuracy is "said it has nothing, cited nothing foreign", and utkast); the MRR margin is over
 # the baseline's MRR@10.
-# The answer gates are a ratchet: each sits just under what the answer stage measured on this set
-# (evals/reports/latest.md), so a regression fails CI; TARGETS are where issue 10 wants them and are
-# reported beside the figures until they are reached, then they become the gates.
+# The answer gates are issue 10's: misattributed sentences 0, fact accuracy >= 0.90 overall and >= 0.80
+# for every kind, direct answer >= 0.85 (measured figures in evals/reports/latest.md).
 GATES: dict[str, tuple[str, float]] = {
     "scope_leaks": ("<=", 0),
     "hit_at_5": (">=", 0.90),
-    "fact_accuracy": (">=", 0.80),
+    "fact_accuracy": (">=", 0.90),
     "refusal_accuracy": (">=", 0.90),
     "citation_validity": (">=", 1.0),
     "misattributed_sentences": ("<=", 0),
-    "direct_answer": (">=", 0.70),
+    "direct_answer": (">=", 0.85),
 }
-TARGETS: dict[str, tuple[str, float]] = {"fact_accuracy": (">=", 0.90), "direct_answer": (">=", 0.85),
-                                         "fact_accuracy per typ": (">=", 0.80)}
-# Fact accuracy per kind: floors under the measured figure (target 0.80 for every kind).
-KIND_FLOORS: dict[str, float] = {
-    "fakta": 0.80, "flera-källor": 0.40, "enkät": 0.95, "rad": 0.95, "lista": 0.65, "jämförelse": 0.75,
-    "följdfråga": 0.85, "flerdelad": 0.70, "saknas": 0.95,
-}
+TARGETS: dict[str, tuple[str, float]] = {}  # none left: every target of issue 10 is a gate
 KIND_GATES: dict[str, tuple[str, float]] = {"fact_accuracy": (">=", 0.80)}
-GATED_KINDS = (*ANSWERABLE, "saknas")
+GATED_KINDS = (*ANSWERABLE, "saknas", "utkast")
+KIND_FLOORS: dict[str, float] = {kind: 0.80 for kind in GATED_KINDS}  # fact accuracy of every gated kind
 MRR_MARGIN = 0.15
 WARMUP_QUESTION = "Vad handlar agendan för kompetensförsörjning om?"
 

@@ -237,7 +237,7 @@ def test_gate_failures():
     by_kind = {"rad": {"fact_accuracy": 0.75}, "lista": {"fact_accuracy": 0.8}, "avböj": {"fact_accuracy": None},
                "saknas": {"fact_accuracy": 0.5}}
     doc = {"system": good, "by_kind": {"system": by_kind}, "counts": {"rad": 8, "lista": 8, "avböj": 6, "saknas": 0}}
-    assert runner.gate_failures(doc) == ["fact_accuracy[rad] = 0.75 (gate >= 0.95)"]
+    assert runner.gate_failures(doc) == ["fact_accuracy[rad] = 0.75 (gate >= 0.8)"]
 
 
 # ---------------------------------------------------------------------------- answers: attribution, directness

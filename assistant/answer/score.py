@@ -117,6 +117,8 @@ class Scorer:
                 score -= _EXPECT_BONUS / 2  # "när antogs …?" wants the day, a bare year half counts
         if self.question.kommuner:
             score += self._kommun_fit(unit)
+        if self.question.year and str(self.question.year) in unit.text:
+            score += _KOMMUN_BONUS  # "När stänger enkäten 2026?": the sentence about 2026, not 2025
         if self._dated[unit.passage]:
             score += _KOMMUN_BONUS  # the document of the day the question names ("mötet den 10 september 2025")
         if self.question.doc_type and self.passages[unit.passage].type == self.question.doc_type:
