@@ -139,8 +139,8 @@ def _answer_passages(deps: Deps, part: Question, scopes: tuple[str, ...]) -> tup
     """The best ANSWER_PASSAGES passages an answer can quote, and a named kommun's own best ones.
 
     Survey response rows, which the survey stage computes from and no answer line quotes, give
-    their places to the next passages. A question about one kommun gets that kommun's own best
-    passages among them even when regional text ranks higher ("I Åsele svarade 29 av 50 …").
+    their places to the next passages. A question about one kommun also reads that kommun's own best
+    passages, even when regional text ranks higher ("I Åsele svarade 29 av 50 …").
     """
     found = retrieval.retrieve(deps.index, deps.embedder, part.search_text, scopes, 3 * ANSWER_PASSAGES,
                                deps.settings.retrieval, per_document=ANSWER_PER_DOCUMENT)
@@ -148,13 +148,7 @@ def _answer_passages(deps: Deps, part: Question, scopes: tuple[str, ...]) -> tup
     chosen = quotable[:ANSWER_PASSAGES]
     own = _kommun_passages(deps, part, scopes, part.kommuner[0]) if len(part.kommuner) == 1 else []
     present = {p.source_id for p in chosen}
-    missing = [p for p in own if p.source_id not in present]
-    if missing:
-        keep = [p for p in chosen if p.kommun == part.kommuner[0]]
-        others = [p for p in chosen if p.kommun != part.kommuner[0]]
-        others = others[:max(0, ANSWER_PASSAGES - len(keep) - len(missing))]
-        chosen = [p for p in chosen if p in keep or p in others] + missing
-    return chosen, own
+    return chosen + [p for p in own if p.source_id not in present], own
 
 
 def _kommun_passages(deps: Deps, part: Question, scopes: tuple[str, ...], kommun: str) -> list[Passage]:

@@ -224,6 +224,10 @@ def allowed(unit: Unit, passage: Passage, kommuner: Sequence[str], wanted: set[s
         return passage.kommun in kommuner
     if any(k in mentioned_kommuner(f"{passage.section or ''} {passage.title}") for k in kommuner):
         return True
+    text = " ".join(v for _, v in unit.cells) if unit.kind == ROW else unit.text
+    named_here = mentioned_kommuner(text)
+    if named_here and not set(named_here) & set(kommuner):
+        return False  # "I Vilhelmina var svarsfrekvensen 60 procent …" is about Vilhelmina, not Skellefteå
     if strict:  # side by side: a regional text answers for a kommun only in a sentence that names it
         return any(k in mentioned_kommuner(unit.text) for k in kommuner)
     named = mentioned_kommuner(passage.text)
