@@ -65,7 +65,7 @@ def test_a_heading_that_names_what_is_asked_opens_the_answer_and_is_quoted() -> 
 
 def test_headings_that_name_the_listed_noun_answer_a_list_question() -> None:
     text = answer_of("Vilka hållbarhetsmål har strategin?", [passage(RUS, 1)])
-    assert text.splitlines()[:3] == ["Hållbarhetsmål:", "- Hållbarhetsmål 1: En levande plats [1]",
+    assert text.splitlines()[:3] == ["Hållbarhetsmål i ”RUS Västerbotten (utdrag)”:", "- Hållbarhetsmål 1: En levande plats [1]",
                                      "- Hållbarhetsmål 2: En cirkulär plats [1]"]
 
 
@@ -139,3 +139,24 @@ def test_a_question_about_one_kommun_reads_that_kommuns_own_plan(tmp_path, monke
     result = service.ask("Hur många arbetsgivare i Dorotea svarade på enkäten?", ["publik"])
     assert not result.refused and "27 av 52" in result.answer
     assert any(c.path.endswith("handlingsplan-dorotea-2025.md") for c in result.citations)
+
+
+def test_labelled_lines_of_the_named_meeting_answer_a_list_question() -> None:
+    november = ("§ 4 Matchningsdagen\n\nBeslut: en ny matchningsdag planeras till våren 2026.\n\n"
+                "§ 6 Enkäten\n\nBeslut: enkäten genomförs enligt förslaget.")
+    may = "§ 3 Resultat\n\nBeslut: en publik sammanställning publiceras den 28 maj 2025."
+    ps = [passage(may, 1, title="Protokoll 2025-05-14", type_="protokoll", path="corpus/2025-05-14-ag.md"),
+          passage(november, 2, title="Protokoll 2025-11-19", type_="protokoll", path="corpus/2025-11-19-ag.md")]
+    text = answer_of("Vilka beslut fattades på mötet i november?", ps)
+    assert text.splitlines() == ["Beslut i ”Protokoll 2025-11-19”:",
+                                 "- en ny matchningsdag planeras till våren 2026 [1].",
+                                 "- enkäten genomförs enligt förslaget [1]."]
+
+
+def test_contact_lines_answer_only_who_to_contact() -> None:
+    text = "Regional samordnare för Kompetensmäklare i Västerbotten, Region Västerbotten."
+    ps = [passage("Kompetensmäklaren rör sig mellan arbetsgivare och utbildningsanordnare i kommunen.", 1,
+                  type_="lardom", path="corpus/l6.md", section="Bakgrund", title="Lärdom 6: Kompetensmäklarens roll"),
+          passage(text, 2, type_="lardom", path="corpus/l6.md", section="Kontakt", title="Lärdom 6: Kompetensmäklarens roll")]
+    assert "Regional samordnare" not in answer_of("Vad gör en kompetensmäklare i Västerbotten?", ps)
+    assert "Regional samordnare" in answer_of("Vem kontaktar jag om kompetensmäklarens roll?", ps)

@@ -147,7 +147,7 @@ def _fact_answer(question: Question, scorer: Scorer, units: Sequence[Unit]) -> l
     """The unit that best answers, then up to MAX_SUPPORT supporting units."""
     scored = sorted((scorer.score(u) for u in units), key=lambda s: (-s.score, s.unit.passage, s.unit.position))
     scored = [s for s in scored if (s.share >= MIN_SHARE or (s.unit.kind == ROW and s.share > 0))
-              and (not s.unit.noise or (question.asks == "person" and is_contact(s.unit.text)))]
+              and (not s.unit.noise or (question.asks == "person" and is_contact(s.unit.text, s.unit.heading)))]
     if not scored or scorer.mostly_absent():
         return []  # the question is about something the material never mentions ("doktorand")
     best = scored[0]

@@ -26,7 +26,7 @@ REFUSAL_HELP = (
 _QUESTION_TERMS = frozenset(analyze(
     "vad hur vilka vilken vilket varför när var finns fanns säger sägs står ska skall kommer många mycket "
     "gäller berätta beskriv förklara ange lista nämn enligt stor störst största ingår ofta länge snabbt "
-    "tidigt sent igen egentligen just nu"
+    "tidigt sent igen egentligen just nu fattades fattade fatta togs gjordes"
 ))
 
 

@@ -31,7 +31,7 @@ COLUMN_WORDS = frozenset(analyze(
 
 _YEAR = re.compile(r"(19|20)\d{2}")
 
-_LABELLED_HEADING = re.compile(r"^([A-ZÅÄÖ][\wåäö]+)(?: \d+)?: \S.{0,80}$")
+_LABELLED_HEADING = re.compile(r"^([A-ZÅÄÖ][\wåäö]+)( \d+)?: \S.{0,200}$")
 
 
 def list_answer(question: Question, scorer: Scorer, units: Sequence[Unit]) -> list[Line]:
@@ -72,25 +72,33 @@ def list_answer(question: Question, scorer: Scorer, units: Sequence[Unit]) -> li
 
 
 def _labelled_headings(question: Question, scorer: Scorer, units: Sequence[Unit]) -> list[Line]:
-    """Headings that name what the question lists, in one document: "Vilka hållbarhetsmål …?" →
-    "Hållbarhetsmål 1: En levande plats", "Hållbarhetsmål 2: En cirkulär plats"."""
+    """Headings or labelled lines that name what the question lists, in one document: "Vilka
+    hållbarhetsmål …?" → "Hållbarhetsmål 1: En levande plats", "Hållbarhetsmål 2: En cirkulär plats";
+    "Vilka beslut fattades på mötet i november?" → that protocol's "Beslut: …" lines."""
     head = head_noun(question.text)
     if head is None:
         return []
     noun = analyze_token(head.lower())[0]
     found: dict[str, list[Unit]] = {}
-    for unit in units:
+    for unit in units:  # a heading "Hållbarhetsmål 2: …" or a labelled line "Beslut: enkäten genomförs …"
         m = _LABELLED_HEADING.match(unit.text)
-        if unit.kind == SENTENCE and unit.noise and m and held_terms({noun}, set(analyze(m.group(1)))):
+        if unit.kind == SENTENCE and m and (unit.noise or m.group(2) is None) and held_terms({noun}, set(analyze(m.group(1)))):
             found.setdefault(scorer.passages[unit.passage].doc_id, []).append(unit)
-    best = max(found.values(), key=len, default=[])
+    dated = {doc: rows for doc, rows in found.items() if any(scorer.on_day(u) for u in rows)}
+    best = max((dated or found).values(), key=len, default=[])  # "… på mötet i november": that meeting's
     distinct = list({u.text: u for u in sorted(best, key=lambda u: (u.passage, u.position))}.values())
     if len(distinct) < 2:
         return []
-    def order(u: Unit) -> tuple[int, int, int]:  # numbered headings by number, others as the document has them
+    def order(u: Unit) -> tuple[int, int, str, int]:  # numbered headings by number, others as the document has them
         number = re.search(r"\d+", u.text.split(":")[0])
-        return (int(number.group(0)) if number else 0, scorer.passages[u.passage].page or 0, u.start)
-    return [Line(f"{head[:1].upper()}{head[1:]}:")] + [Line(u.text, (span(u),), prefix="- ") for u in sorted(distinct, key=order)]
+        passage = scorer.passages[u.passage]
+        return (int(number.group(0)) if number else 0, passage.page or 0, passage.source_id, u.start)
+
+    passage = scorer.passages[distinct[0].passage]
+    day = re.search(r"\d{4}-\d{2}-\d{2}", passage.path)
+    lead = f"{head[:1].upper()}{head[1:]} i ”{passage.title}”" + (f" ({day.group(0)})" if day and day.group(0) not in passage.title else "") + ":"
+    return [Line(lead)] + [Line(u.text if u.noise else as_sentence(u.text.split(": ", 1)[1]), (span(u),), prefix="- ")
+                           for u in sorted(distinct, key=order)]  # "Beslut: x" is listed as "x" under "Beslut i …"
 
 
 def _row_list(question: Question, scorer: Scorer, rows: Sequence[Scored]) -> list[Line]:

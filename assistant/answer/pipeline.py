@@ -21,7 +21,7 @@ from dataclasses import dataclass, field, replace
 from assistant import retrieval, survey
 from assistant.answer import gate, llm
 from assistant.answer.compose import compose, evidence
-from assistant.answer.score import Scorer, is_survey_passage
+from assistant.answer.score import Scorer, is_survey_passage, iso_dates
 from assistant.answer.superlative import asks_most
 from assistant.answer.units import parse_row
 from assistant.text.analyzer import analyze, held_terms
@@ -119,7 +119,7 @@ def _answer_part(deps: Deps, part: Question, scopes: tuple[str, ...], covered: s
                                  every_table=part.column is not None or part.kind == "lista" or part.asks in ("antal", "andel")
                                  or asks_most(part.text),
                                  question=part.search_text)
-    passages = with_whole_document(deps, passages, scopes)
+    passages = with_whole_document(deps, passages, scopes, part.text)
     units = evidence(part, passages, frequencies) if deps.chat_model is not None else []
     if units:
         try:
@@ -244,11 +244,16 @@ def with_whole_tables(deps: Deps, passages: list[Passage], scopes: tuple[str, ..
     return passages + [row for rows in ordered for row in rows]
 
 
-def with_whole_document(deps: Deps, passages: list[Passage], scopes: tuple[str, ...]) -> list[Passage]:
+def with_whole_document(deps: Deps, passages: list[Passage], scopes: tuple[str, ...],
+                        question: str = "") -> list[Passage]:
     """The passages plus the rest of a short document that the best passages all come from: a
     question about one lärdom or one protocol may be answered by a section retrieval ranked lower
     ("Vad vi lärde oss" under "Vilka lärdomar …")."""
     top = passages[:WHOLE_DOCUMENT_TOP]
+    days = iso_dates(question)
+    dated = next((p for p in passages if days and any(d in f"{p.path} {p.title}" for d in days)), None)
+    if dated is not None:  # "… på mötet i november": the whole protocol of that meeting
+        top = [dated] * WHOLE_DOCUMENT_TOP
     if len(top) < WHOLE_DOCUMENT_TOP or len({p.doc_id for p in top}) > 1 or top[0].rows:
         return passages
     ids = deps.index.lexical.passage_ids(top[0].doc_id)

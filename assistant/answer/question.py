@@ -54,6 +54,7 @@ _FOLLOW_UP = re.compile(r"^(och|men|samt|an|sa|hur ar det med|hur blir det (med|
 _PRONOUN_FOLLOW_UP = re.compile(r"\b(den|det|dem|dessa|denna|detta|dess|deras|där)\b")
 PRONOUN_FOLLOW_UP_WORDS = 6
 _YEAR = re.compile(r"\b(20\d{2})\b")
+_COMPARES_LISTS = re.compile(r"^jamfor (\w+ ){0,2}(bristyrken|yrken|insatser|indikatorer|prioriteringar|mal|atgarder)\b")
 _COMPARES = re.compile(r"\b(jamfor\w*|skillnad\w*|respektive|mellan|an i|eller i|var och en|per kommun)\b")
 _DOC_TYPES = (
     ("handlingsplan", re.compile(r"\bhandlingsplan\w*")),
@@ -156,8 +157,9 @@ def for_part(question: Question, part: str) -> Question:
 
 
 def asks_list(text: str) -> bool:
-    """A question that asks for several things by name ("Vilka insatser …"): answered as a list."""
-    return text.lower().startswith(("vilka", "vilken typ"))
+    """A question that asks for several things by name ("Vilka insatser …", "Jämför prioriterade
+    bristyrken i …"): answered as a list."""
+    return text.lower().startswith(("vilka", "vilken typ")) or _COMPARES_LISTS.search(fold(text)) is not None
 
 
 _NUMBER_WORD = r"(?:en|ett|två|tre|fyra|fem|sex|sju|åtta|nio|tio|elva|tolv|femton|tjugo|\d+|är|de|den|det)"
@@ -174,7 +176,7 @@ def head_noun(question: str) -> str | None:
     An adjective before the noun ('prioriterade', 'viktigaste'), a number ('fyra') or a genitive
     ('Umeås') is passed over.
     """
-    m = re.search(r"\b(?:vilka|vilken|vilket|lista|nämn|räkna upp|ange|vad är|vad var|vad heter|vad kallas)\s+(.*)",
+    m = re.search(r"\b(?:vilka|vilken|vilket|lista|nämn|räkna upp|ange|vad är|vad var|vad heter|vad kallas|jämför)\s+(.*)",
                   question, re.IGNORECASE)
     what_for = re.search(r"^vad (?:har|finns|gör|planerar) .*? för (\w+)", question, re.IGNORECASE)
     if what_for and not (m and m.start() == 0 and not question.lower().startswith("vad")):

@@ -37,7 +37,7 @@ QUESTION_WORDS = frozenset(analyze(
     "vad hur vilka vilken vilket varför när var finns fanns säger sägs står ska skall kommer många mycket "
     "gäller berätta beskriv förklara ange lista nämn enligt stor störst största ingår ofta länge snabbt "
     "tidigt sent igen egentligen just nu jämför jämförelse skillnad mellan respektive och räkna upp ange "
-    "jämfört få fått tag"
+    "jämfört få fått tag fattades fattade fatta fattat togs gjordes"
 ))
 NUMBER_WORDS = r"(en|ett|två|tre|fyra|fem|sex|sju|åtta|nio|tio|elva|tolv|femton|tjugo)"
 _DATE = re.compile(
@@ -87,7 +87,9 @@ class Scorer:
         # "störst behov" asks for the unit that says which is largest, not "viktigast"
         self._superlatives = {w[:5].lower() for w in _SUPERLATIVE.findall(question.text)}
         days = iso_dates(question.text)
-        self._dated = [bool(days) and any(d in f"{p.path} {p.title} {p.text[:300]}" for d in days) for p in passages]
+        full = {d for d in days if not d.startswith("-")}  # "den 10 september 2025", not "i maj"
+        self._dated = [bool(full) and any(d in f"{p.path} {p.title} {p.text[:300]}" for d in full) for p in passages]
+        self._in_month = [bool(days) and any(d in f"{p.path} {p.title}" for d in days) for p in passages]
         noun = head_noun(question.text)
         self._noun = analyze_token(noun.lower())[0] if noun else None  # "Vad är visionen …?" → vision
 
@@ -127,7 +129,7 @@ class Scorer:
             score += _KOMMUN_BONUS  # "störst behov" asks for the unit that says which is largest
         if self.defines(unit):
             score += _EXPECT_BONUS  # the first words under a heading that names what is asked
-        if unit.noise and not (self.question.asks == "person" and is_contact(unit.text)):
+        if unit.noise and not (self.question.asks == "person" and is_contact(unit.text, unit.heading)):
             score *= 0.3
         return Scored(unit, score, share)
 
@@ -143,6 +145,10 @@ class Scorer:
             return _KOMMUN_BONUS  # in its own plan a kommun need not name itself
         return -_KOMMUN_BONUS
 
+    def on_day(self, unit: Unit) -> bool:
+        """The unit's document is of the day (or month) the question names."""
+        return self._dated[unit.passage] or self._in_month[unit.passage]
+
     def same_day(self, answer: Unit, support: Unit) -> bool:
         """A supporting unit of a question that names a day comes from a document of that day too."""
         return not self._dated[answer.passage] or self._dated[support.passage]
@@ -152,8 +158,8 @@ class Scorer:
         the vision itself; "Inriktning: Föregångare i omställning" → that inriktning)."""
         if not (unit.first_under_heading and self._noun):
             return False
-        label = re.split(r"[:\d]", unit.heading, maxsplit=1)[0]
-        return bool(held_terms({self._noun}, set(analyze(label))))
+        first = re.findall(r"[\wåäöÅÄÖ]+", unit.heading)[:1]  # the heading opens with the noun: "Vision", "Inriktning: …"
+        return bool(first) and bool(held_terms({self._noun}, set(analyze_token(first[0].lower()))))
 
     def mostly_absent(self) -> bool:
         """The question is about something the caller's material never mentions: most of its weight
@@ -191,13 +197,18 @@ def is_survey_record(unit: Unit, passage: Passage) -> bool:
 
 _MONTHS = ("januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti", "september", "oktober",
            "november", "december")
+_MONTH_ALONE = re.compile(rf"\bi ({'|'.join(_MONTHS)})\b", re.IGNORECASE)
 _SPELLED_DATE = re.compile(rf"\b(\d{{1,2}}) ({'|'.join(_MONTHS)}) (\d{{4}})\b", re.IGNORECASE)
 
 
 def iso_dates(text: str) -> set[str]:
-    """The full dates a text names, as ISO dates: "den 10 september 2025" → {"2025-09-10"}."""
+    """The dates a text names, as ISO dates or, for a month alone, its "-MM-" part: "den 10 september
+    2025" → {"2025-09-10"}; "mötet i november" → {"-11-"}."""
     found = {f"{y}-{_MONTHS.index(m.lower()) + 1:02d}-{int(d):02d}" for d, m, y in _SPELLED_DATE.findall(text)}
-    return found | set(re.findall(r"\b\d{4}-\d{2}-\d{2}\b", text))
+    found |= set(re.findall(r"\b\d{4}-\d{2}-\d{2}\b", text))
+    if not found:
+        found = {f"-{_MONTHS.index(m.lower()) + 1:02d}-" for m in _MONTH_ALONE.findall(text)}
+    return found
 
 
 def is_survey_passage(passage: Passage) -> bool:

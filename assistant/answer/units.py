@@ -90,8 +90,9 @@ def units_of(passages: Sequence[Passage]) -> list[Unit]:
     out: list[Unit] = []
     for n, passage in enumerate(passages):
         hard_lines = passage.path.lower().endswith(".docx")  # a Word paragraph is never a wrapped line
-        out += [replace(u, passage=n) for u in _passage_units(passage.text, bool(passage.rows), hard_lines)
-                if not is_instruction(u.text)]
+        contact = (passage.section or "").strip().lower().startswith("kontakt")  # "## Kontakt": whom to call
+        out += [replace(u, passage=n, noise=u.noise or contact, heading=u.heading or (passage.section if contact else ""))
+                for u in _passage_units(passage.text, bool(passage.rows), hard_lines) if not is_instruction(u.text)]
     return out
 
 
@@ -237,6 +238,7 @@ def is_noise(sentence: str) -> bool:
     return bool(_SELF_DESCRIPTION.match(sentence) or _EXCERPT_NOTE.match(sentence) or _CONTACT.search(sentence))
 
 
-def is_contact(sentence: str) -> bool:
-    """True for a contact line (name, e-mail, phone): an answer only to a who/contact question."""
-    return bool(_CONTACT.search(sentence))
+def is_contact(sentence: str, heading: str = "") -> bool:
+    """True for a contact line (name, e-mail, phone, or anything under a "Kontakt" heading): an answer
+    only to a who/contact question."""
+    return bool(_CONTACT.search(sentence)) or heading.strip().lower().startswith("kontakt")
