@@ -164,6 +164,8 @@ def _fact_answer(question: Question, scorer: Scorer, units: Sequence[Unit]) -> l
             continue  # a list supports only as the answer itself: whole, or not at all
         if any(_similar(cand.unit, c.unit) for c in chosen) or not scorer.same_day(best.unit, cand.unit):
             continue
+        if _sibling_row(scorer, best.unit, cand.unit) and not scorer.holds(cand.unit, scorer.rarest_held(best.unit)):
+            continue  # another row of the answer's table supports only if it is about the same thing ("kockar")
         chosen.append(cand)
     first, rest = chosen[0], chosen[1:]
     lines: list[Line] = []
@@ -175,6 +177,11 @@ def _fact_answer(question: Question, scorer: Scorer, units: Sequence[Unit]) -> l
         else:
             lines.append(unit_line(s.unit))
     return _labelled(question, scorer.passages[first.unit.passage], first.unit, lines)
+
+
+def _sibling_row(scorer: Scorer, best: Unit, cand: Unit) -> bool:
+    a, b = scorer.passages[best.passage], scorer.passages[cand.passage]
+    return best.kind == cand.kind == ROW and a.doc_id == b.doc_id and a.section == b.section
 
 
 def _best_item(scorer: Scorer, unit: Unit) -> str:

@@ -83,14 +83,22 @@ def answer(deps: Deps, question: str, scopes: tuple[str, ...], previous: Sequenc
                    for p, r in zip(parts, results, strict=True)]
     if not any(r.answered for r in results):
         missing = tuple(dict.fromkeys(k for r in results for k in r.missing))
-        return replace(refusal(scopes, clock.done(), answer_id, missing), question=asked.text if asked.follow_up else None)
+        return replace(refusal(scopes, clock.done(), answer_id, missing), question=_interpreted(asked))
     lines, passages = _join(parts, results)
     text, citations = assemble(lines, passages)
     clock.lap("komponering_ms")
     modes = {r.mode for r in results if r.answered}
     mode = modes.pop() if len(modes) == 1 else "extraktiv"
     return Answer(text, citations, False, scopes, clock.done(), mode=mode,
-                  fallback=any(r.fallback for r in results), answer_id=answer_id, question=asked.text if asked.follow_up else None)
+                  fallback=any(r.fallback for r in results), answer_id=answer_id, question=_interpreted(asked))
+
+
+def _interpreted(asked: Question) -> str | None:
+    """How a follow-up was read, for "Tolkad som …": the standalone question, or the question with the
+    one it leans on ("Vem ansvarar för den? (om: Vilken insats har Vilhelmina för kockar?)")."""
+    if not asked.follow_up:
+        return None
+    return f"{asked.text} (om: {asked.context})" if asked.context else asked.text
 
 
 def _plain(lines: Sequence[Line]) -> str:

@@ -145,6 +145,14 @@ class Scorer:
             return _KOMMUN_BONUS  # in its own plan a kommun need not name itself
         return -_KOMMUN_BONUS
 
+    def rarest_held(self, unit: Unit) -> str | None:
+        """The question's rarest word that the unit itself holds (what it is about: "kock")."""
+        held = held_terms(self.wanted, with_synonyms(set(analyze(_own_text(unit)))))
+        return max(held, key=lambda t: self.weights.get(t, 0.0), default=None)
+
+    def holds(self, unit: Unit, term: str | None) -> bool:
+        return term is None or bool(held_terms({term}, with_synonyms(set(analyze(_own_text(unit))))))
+
     def on_day(self, unit: Unit) -> bool:
         """The unit's document is of the day (or month) the question names."""
         return self._dated[unit.passage] or self._in_month[unit.passage]
@@ -187,6 +195,10 @@ class Scorer:
         if self.question.asks == "antal":
             text = _DATE.sub(" ", text)  # "juni 2020" holds no count
         return expected is not None and expected.search(text) is not None
+
+
+def _own_text(unit: Unit) -> str:
+    return " ".join(v for _, v in unit.cells) if unit.kind == ROW else f"{unit.lead} {unit.text}"
 
 
 def is_survey_record(unit: Unit, passage: Passage) -> bool:

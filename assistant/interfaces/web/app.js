@@ -185,7 +185,7 @@
       part("understood-text").textContent = answer.question;
       part("understood").hidden = false;
     }
-    part("answer-text").replaceChildren(md.render(answer.answer, citeFrom(answer.citations)));
+    part("answer-text").replaceChildren(md.render(answer.answer, citeFrom(answer.citations), 2, true));
     part("sources").replaceChildren(...answer.citations.map(sourceItem));
     part("sources-heading").id = "sources-heading-" + n;
     part("sources").setAttribute("aria-labelledby", "sources-heading-" + n);

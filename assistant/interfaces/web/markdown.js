@@ -51,8 +51,9 @@
     { re: /^\s*\d+[.)]\s+(.*)$/, tag: "ol" },
   ];
 
-  /** Markdown text → a fragment. Heading levels are shifted by `headingOffset` (default 2: # → h3). */
-  function render(markdown, cite, headingOffset) {
+  /** Markdown text → a fragment. Heading levels are shifted by `headingOffset` (default 2: # → h3).
+   * With `lineParagraphs` every line is its own paragraph (an answer: one statement per line). */
+  function render(markdown, cite, headingOffset, lineParagraphs) {
     const offset = headingOffset === undefined ? 2 : headingOffset;
     const out = document.createDocumentFragment();
     const lines = String(markdown || "").replace(/\r\n?/g, "\n").split("\n");
@@ -86,6 +87,7 @@
         while (i < lines.length && lines[i].trim() && !/^(#{1,6}\s|\s*\|)/.test(lines[i])
                && !BLOCKS.some((b) => b.re.test(lines[i]))) {
           para.push(lines[i++].trim());
+          if (lineParagraphs) break;
         }
         const p = element("p");
         p.append(inline(para.join(" "), cite));
