@@ -128,6 +128,9 @@ def _sum_need(ctx: Context) -> SurveyComputation | None:
     return figures_result(ctx, text, figures, table_md)
 
 
+FEW_KOMMUNER = 3
+
+
 def _compare_kommuner(ctx: Context) -> SurveyComputation | None:
     """jamfor_kommuner: need per kommun, largest first; small kommuner shown as 'för få svar'.
 
@@ -143,6 +146,8 @@ def _compare_kommuner(ctx: Context) -> SurveyComputation | None:
                         for i, g in enumerate(shown, 1))
     lead = (f"har {shown[0]['kommun']} störst rekryteringsbehov {horizon_phrase(horizon)}, "
             f"{format_number(shown[0]['behov'])} personer" if shown else "kan ingen kommun redovisas")
+    if 1 < len(shown) <= FEW_KOMMUNER:  # two or three kommuner compared: every figure in the first sentence
+        lead += ", följt av " + join_names([f"{g['kommun']} med {format_number(g['behov'])}" for g in shown[1:]])
     text = (f"Enligt {ctx.doc.title} {lead} [1]. Per kommun (summa av kolumnen ”{header_of(ctx, column)}”; "
             f"n = {format_number(n)} svar i de kommuner som redovisas; filter: {ctx.filter_label}): "
             f"{listing or '–'} [1].")
