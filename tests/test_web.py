@@ -180,7 +180,7 @@ def test_busy_indicator_empty_question_and_keyboard(page: Any):
     release = threading.Event()
 
     def slow(route: Any) -> None:
-        release.wait(5)
+        release.wait(30)  # the test releases it once the busy state is checked; bounded for safety
         route.continue_()
     page.route("**/api/ask", slow)
     page.get_by_label("Din fråga").focus()
