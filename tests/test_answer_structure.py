@@ -160,3 +160,14 @@ def test_contact_lines_answer_only_who_to_contact() -> None:
           passage(text, 2, type_="lardom", path="corpus/l6.md", section="Kontakt", title="Lärdom 6: Kompetensmäklarens roll")]
     assert "Regional samordnare" not in answer_of("Vad gör en kompetensmäklare i Västerbotten?", ps)
     assert "Regional samordnare" in answer_of("Vem kontaktar jag om kompetensmäklarens roll?", ps)
+
+
+def test_placeholder_cells_say_nothing_of_their_row() -> None:
+    per_yrke = ("Yrke (SSYK 2012): Socialsekreterare (2661) | Umeå: för få svar | Skellefteå: för få svar | Totalt: 78\n"
+                "Yrke (SSYK 2012): Personliga assistenter (5343) | Umeå: för få svar | Skellefteå: – | Totalt: 46")
+    per_kommun = ("Kommun: Umeå | Utskick: 232 | Antal svar: 112\n"
+                  "Kommun: Totalt | Utskick: 598 | Antal svar: 305")
+    ps = [passage(per_yrke, 1, rows=True, title="Enkät – sammanställning", type_="enkat", section="4 Behov per yrke"),
+          passage(per_kommun, 2, rows=True, title="Enkät – sammanställning", type_="enkat", section="3 Svarande")]
+    text = answer_of("Hur många arbetsgivare svarade totalt på enkäten?", ps)
+    assert text.startswith("Kommun: Totalt – Utskick: 598; Antal svar: 305")

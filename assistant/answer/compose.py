@@ -180,6 +180,7 @@ def _fact_answer(question: Question, scorer: Scorer, units: Sequence[Unit]) -> l
 
 
 def _sibling_row(scorer: Scorer, best: Unit, cand: Unit) -> bool:
+    """Both are rows of one table: one supports the other only when it is about the same thing."""
     a, b = scorer.passages[best.passage], scorer.passages[cand.passage]
     return best.kind == cand.kind == ROW and a.doc_id == b.doc_id and a.section == b.section
 

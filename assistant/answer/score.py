@@ -56,6 +56,8 @@ _FULL_DATE = re.compile(r"\b(\d{4}-\d{2}-\d{2}|\d{1,2} (januari|februari|mars|ap
 _KOMMUN_BONUS = 0.15  # a unit that names the asked kommun beats one that speaks of all of them
 _SUPERLATIVE = re.compile(r"\b(störst\w*|flest|högst\w*|mest|näst störst\w*|vanligast\w*|viktigast\w*)\b",
                           re.IGNORECASE)
+# A cell that holds no value ("för få svar", "–"): neither it nor its column says anything of the row.
+_PLACEHOLDER = re.compile(r"^\s*(för få svar|–|-|—|)\s*$", re.IGNORECASE)
 _COUNTS_KOMMUNER = re.compile(r"\bhur många kommuner\b", re.IGNORECASE)
 
 
@@ -105,7 +107,7 @@ class Scorer:
             # holding none of the question's words does not answer by its neighbour's alone)
             context = context | set(analyze(unit.before))
         if unit.kind == ROW:  # a column's name counts with its value: "Andel svårt att rekrytera: 60 %"
-            texts = [" ".join(f"{c} {v}" for c, v in unit.cells)]
+            texts = [" ".join(f"{c} {v}" for c, v in unit.cells if not _PLACEHOLDER.match(v))]
         elif unit.kind == LIST and not whole:
             texts = [f"{unit.lead} {item}" for item in unit.items]
         else:
