@@ -54,6 +54,7 @@ _FOLLOW_UP = re.compile(r"^(och|men|samt|an|sa|hur ar det med|hur blir det (med|
 _PRONOUN_FOLLOW_UP = re.compile(r"\b(den|det|dem|dessa|denna|detta|dess|deras|där)\b")
 PRONOUN_FOLLOW_UP_WORDS = 6
 _YEAR = re.compile(r"\b(20\d{2})\b")
+NUMBER_WORDS = r"(en|ett|två|tre|fyra|fem|sex|sju|åtta|nio|tio|elva|tolv|femton|tjugo)"
 _COMPARES_LISTS = re.compile(r"^jamfor (\w+ ){0,2}(bristyrken|yrken|insatser|indikatorer|prioriteringar|mal|atgarder)\b")
 _COMPARES = re.compile(r"\b(jamfor\w*|skillnad\w*|respektive|mellan|an i|eller i|var och en|per kommun)\b")
 _DOC_TYPES = (
@@ -162,7 +163,7 @@ def asks_list(text: str) -> bool:
     return text.lower().startswith(("vilka", "vilken typ")) or _COMPARES_LISTS.search(fold(text)) is not None
 
 
-_NUMBER_WORD = r"(?:en|ett|två|tre|fyra|fem|sex|sju|åtta|nio|tio|elva|tolv|femton|tjugo|\d+|är|de|den|det)"
+_NUMBER_WORD = rf"(?:{NUMBER_WORDS[1:-1]}|\d+|är|de|den|det)"  # passed over before a listed noun
 
 
 _NOT_A_NOUN = frozenset("har hade är var finns fanns ska skulle kan kunde blir blev gör gjorde som i på för av med till om "

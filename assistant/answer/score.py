@@ -9,7 +9,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-from assistant.answer.question import Question, head_noun, mentioned_kommuner
+from assistant.answer.question import NUMBER_WORDS, Question, head_noun, mentioned_kommuner
 from assistant.answer.units import LIST, ROW, Unit, is_contact
 from assistant.records import Passage
 from assistant.text.sentences import split_sentences
@@ -39,7 +39,6 @@ QUESTION_WORDS = frozenset(analyze(
     "tidigt sent igen egentligen just nu jämför jämförelse skillnad mellan respektive och räkna upp ange "
     "jämfört få fått tag fattades fattade fatta fattat togs gjordes"
 ))
-NUMBER_WORDS = r"(en|ett|två|tre|fyra|fem|sex|sju|åtta|nio|tio|elva|tolv|femton|tjugo)"
 _DATE = re.compile(
     r"\b(\d{4}-\d{2}-\d{2}|\d{1,2} (januari|februari|mars|april|maj|juni|juli|augusti|september|oktober|"
     r"november|december)( \d{4})?|(januari|februari|mars|april|maj|juni|juli|augusti|september|oktober|"
@@ -102,7 +101,7 @@ class Scorer:
         context = self._context[unit.passage]
         if unit.heading:  # "Västerbotten – en attraktiv region …" stands under "Vision"
             context = context | set(analyze(unit.heading))
-        if unit.before and held_terms(wanted, with_synonyms(set(analyze(unit.text)))):
+        if unit.before and held_in(wanted, unit.text):
             # "Sju sökande kommer från …" continues "… yrkesförarutbildningen har beviljats …" (a sentence
             # holding none of the question's words does not answer by its neighbour's alone)
             context = context | set(analyze(unit.before))
@@ -149,11 +148,11 @@ class Scorer:
 
     def rarest_held(self, unit: Unit) -> str | None:
         """The question's rarest word that the unit itself holds (what it is about: "kock")."""
-        held = held_terms(self.wanted, with_synonyms(set(analyze(_own_text(unit)))))
+        held = held_in(self.wanted, _own_text(unit))
         return max(held, key=lambda t: self.weights.get(t, 0.0), default=None)
 
     def holds(self, unit: Unit, term: str | None) -> bool:
-        return term is None or bool(held_terms({term}, with_synonyms(set(analyze(_own_text(unit))))))
+        return term is None or bool(held_in({term}, _own_text(unit)))
 
     def on_day(self, unit: Unit) -> bool:
         """The unit's document is of the day (or month) the question names."""
@@ -185,7 +184,7 @@ class Scorer:
         return share >= ABSENT_SHARE or (weak_meaning and share >= ABSENT_SHARE_WEAK)
 
     def _share(self, text: str, wanted: set[str], context: set[str], total: float) -> float:
-        held = held_terms(wanted, with_synonyms(set(analyze(text))))
+        held = held_in(wanted, text)
         near = held_terms(wanted, context) - held
         return (sum(self.weights[t] for t in held) + 0.5 * sum(self.weights[t] for t in near)) / total
 
@@ -271,8 +270,13 @@ def _near(text: str, kommun: str, wanted: set[str] | None) -> bool:
     tokens = re.findall(r"[0-9A-Za-zÅÄÖåäöéü]+", text)
     folded_name = analyze(kommun)
     places = [i for i, tok in enumerate(tokens) if set(analyze(tok)) & set(folded_name)]
-    hits = [i for i, tok in enumerate(tokens) if held_terms(wanted, with_synonyms(set(analyze(tok))))]
+    hits = [i for i, tok in enumerate(tokens) if held_in(wanted, tok)]
     return any(abs(a - b) <= PROXIMITY_WORDS for a in places for b in hits)
+
+
+def held_in(wanted: Iterable[str], text: str) -> set[str]:
+    """The stems of `wanted` that `text` holds, inflections and synonyms included."""
+    return held_terms(wanted, with_synonyms(set(analyze(text))))
 
 
 def with_synonyms(terms: set[str]) -> set[str]:
