@@ -51,6 +51,10 @@ class SourceView:
     original: bool  # the original file can be served (it lies within data_dir or source_roots)
 
 
+STILL_INDEXING = ("Underlaget indexeras fortfarande, så svaret kan bli ett annat när indexeringen är klar. "
+                  "Försök igen om en stund.")
+
+
 class Service:
     """Kompetensassistenten's operations for one configuration."""
 
@@ -267,7 +271,10 @@ class Service:
         """
         from assistant.answer import pipeline as answer_pipeline  # pandas and the stages: only to answer
 
-        return answer_pipeline.answer(self.deps, question, scope_rules.normalize_all(caller_scopes), previous)
+        result = answer_pipeline.answer(self.deps, question, scope_rules.normalize_all(caller_scopes), previous)
+        if result.refused and self.indexing.state == "running":  # first run: the material is not all in yet
+            result = dataclasses.replace(result, answer=f"{result.answer} {STILL_INDEXING}")
+        return result
 
     def ask_logged(self, question: str, caller_scopes: Sequence[str], channel: str,
                    previous: Sequence[str] = ()) -> Answer:

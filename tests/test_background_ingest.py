@@ -80,3 +80,13 @@ def test_a_failed_background_ingest_is_reported_and_the_server_keeps_answering(t
     health = client.get("/healthz")
     assert health.status_code == 200
     assert health.json()["indexing"]["state"] == "failed" and "disken är full" in health.json()["indexing"]["error"]
+
+
+def test_a_refusal_while_indexing_says_the_material_is_not_all_in(tmp_path: Path):
+    service = Service(make_settings(tmp_path / "data"), embedder=HashEmbedder())
+    service.indexing.start()
+    refused = service.ask("Vem vann Melodifestivalen 2024?", ["publik"])
+    assert refused.refused and refused.answer.endswith("Underlaget indexeras fortfarande, så svaret kan bli ett annat "
+                                                       "när indexeringen är klar. Försök igen om en stund.")
+    service.indexing.state = "done"
+    assert "indexeras fortfarande" not in service.ask("Vem vann Melodifestivalen 2024?", ["publik"]).answer
